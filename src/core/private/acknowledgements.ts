@@ -1,0 +1,43 @@
+/**
+ * The one place where compliance findings (cdk-nag packs, Control Tower guard rules, the built-in template
+ * checker) are acknowledged.
+ *
+ * Every acknowledgement is scoped to exactly one CloudFormation resource and one finding id, and carries a
+ * reason a security reviewer would accept. cdk-nag 3 matches an acknowledgement on the resource or any of
+ * its parents, so acknowledging on a higher-level construct would silence a whole subtree: that is refused.
+ *
+ * Internal: never exported from the package.
+ */
+import { CfnResource, Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** A finding to acknowledge on one resource. */
+export interface Finding {
+  /** The exact finding id, granular form included (e.g. `AwsSolutions-IAM5[Resource::*]`). */
+  readonly id: string;
+  /** Why the finding does not apply, in words a security reviewer would accept (at least 20 characters). */
+  readonly reason: string;
+}
+
+/** Resolves a construct to the one CloudFormation resource it stands for. */
+function resourceOf(scope: IConstruct): CfnResource {
+  if (CfnResource.isCfnResource(scope)) return scope;
+  const child = scope.node.defaultChild;
+  if (child && CfnResource.isCfnResource(child)) return child;
+  throw new Error(
+    `${scope.node.path}: acknowledgements must be scoped to one CloudFormation resource; ` +
+      'pass a CfnResource or a construct whose defaultChild is one',
+  );
+}
+
+/** Acknowledges one finding on one resource. */
+export function acknowledge(scope: IConstruct, finding: Finding): void {
+  const resource = resourceOf(scope);
+  if (!finding.id || /[*?]/.test(finding.id.replace(/\[.*\]$/, ''))) {
+    throw new Error(`${resource.node.path}: acknowledgement id ${JSON.stringify(finding.id)} must be one exact finding id`);
+  }
+  if (!finding.reason || finding.reason.trim().length < 20) {
+    throw new Error(`${resource.node.path}: acknowledgement of ${finding.id} needs a reason of at least 20 characters`);
+  }
+  Validations.of(resource).acknowledge({ id: finding.id, reason: finding.reason });
+}
