@@ -8,7 +8,7 @@
  *
  * Internal: never exported from the package.
  */
-import { CfnResource, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** A finding to acknowledge on one resource. */
@@ -40,4 +40,27 @@ export function acknowledge(scope: IConstruct, finding: Finding): void {
     throw new Error(`${resource.node.path}: acknowledgement of ${finding.id} needs a reason of at least 20 characters`);
   }
   Validations.of(resource).acknowledge({ id: finding.id, reason: finding.reason });
+}
+
+/**
+ * The text cdk-nag shows for a (possibly tokenized) value in a granular finding id such as
+ * `AwsSolutions-IAM5[Resource::<text>]`: `{Ref: X}` becomes `<X>`, `{Fn::GetAtt: [R, A]}` becomes `<R.A>`, and
+ * `Fn::Join` parts are concatenated.
+ */
+export function nagResourceForm(scope: IConstruct, value: string): string {
+  return render(Stack.of(scope).resolve(value));
+}
+
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, any>;
+    if ('Ref' in v) return `<${v.Ref}>`;
+    if ('Fn::GetAtt' in v) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+    if ('Fn::Join' in v) {
+      const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+      return parts.map(render).join(sep);
+    }
+  }
+  return JSON.stringify(value);
 }

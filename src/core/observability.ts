@@ -1,0 +1,382 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { restApiAlarmDefinitions, webSocketAlarmDefinitions, AlarmDefinition } from './private/alarm-definitions';
+import { createEncryptionKey } from './private/encryption';
+import { checkRange, checkOneOf, warn } from './private/validation';
+
+/**
+ * Thresholds of the alarms `ApiObservability` creates.
+ */
+export interface AlarmThresholds {
+  /**
+   * Server-error (5XX) rate that raises the alarm, in percent of requests.
+   * @default 1
+   */
+  readonly serverErrorRatePercent?: number;
+  /**
+   * Client-error (4XX) rate that raises the alarm, in percent of requests.
+   * @default 10
+   */
+  readonly clientErrorRatePercent?: number;
+  /**
+   * p99 latency that raises the alarm, in milliseconds.
+   * @default 2500
+   */
+  readonly latencyP99Millis?: number;
+  /**
+   * p99 integration latency that raises the alarm, in milliseconds.
+   * @default 2000
+   */
+  readonly integrationLatencyP99Millis?: number;
+  /**
+   * WebSocket integration or execution errors per period that raise the alarm.
+   * @default 5
+   */
+  readonly webSocketErrorsPerPeriod?: number;
+  /**
+   * Number of consecutive 5-minute periods over the threshold before the alarm fires.
+   * @default 3
+   */
+  readonly evaluationPeriods?: number;
+}
+
+/**
+ * Observability settings shared by every pattern of the library.
+ */
+export interface ObservabilityOptions {
+  /**
+   * Retention of every log group the pattern creates.
+   * Values under one year warn: Control Tower CT.CLOUDWATCH.PR.2 expects at least 365 days.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Customer-managed KMS key for log groups and the alarm topic. It must allow CloudWatch Logs
+   * (`logs.<region>.amazonaws.com`) and SNS to use it.
+   * @default - a key with rotation on is created
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Whether to create the alarms.
+   * @default true
+   */
+  readonly alarms?: boolean;
+  /**
+   * The SNS topic every alarm notifies.
+   * @default - an SNS topic encrypted with `encryptionKey` is created
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Alarm thresholds.
+   * @default - the defaults of each `AlarmThresholds` field
+   */
+  readonly alarmThresholds?: AlarmThresholds;
+  /**
+   * Whether to create a CloudWatch dashboard.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Whether to turn on AWS X-Ray tracing where the API type supports it (REST stages and Lambda handlers).
+   * @default true
+   */
+  readonly tracing?: boolean;
+  /**
+   * Removal policy of the log groups.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Properties of `ApiObservability`.
+ */
+export interface ApiObservabilityProps extends ObservabilityOptions {
+  /**
+   * Name of the CloudWatch dashboard.
+   * @default - a name derived from the construct's unique id
+   */
+  readonly dashboardName?: string;
+}
+
+/**
+ * A REST API stage to watch.
+ */
+export interface RestApiWatchOptions {
+  /** The API's name: the `ApiName` dimension of the `AWS/ApiGateway` metrics. */
+  readonly apiName: string;
+  /** The API's id, used for the execution log group name. */
+  readonly apiId: string;
+  /** The stage name. */
+  readonly stageName: string;
+}
+
+/**
+ * A WebSocket API stage to watch.
+ */
+export interface WebSocketApiWatchOptions {
+  /** The API's id: the `ApiId` dimension of the WebSocket metrics. */
+  readonly apiId: string;
+  /** The stage name. */
+  readonly stageName: string;
+}
+
+const MIN_COMPLIANT_RETENTION_DAYS = 365;
+
+/**
+ * The observability bundle of an API: a KMS key, encrypted log groups (access logs in JSON, execution logs
+ * under their exact API Gateway name), alarms with an action on an encrypted SNS topic, and a dashboard.
+ *
+ * Create it, then call `watchRestApi` or `watchWebSocketApi` for each stage it should watch.
+ */
+export class ApiObservability extends Construct {
+  /**
+   * The JSON access-log format every REST stage of the library uses (one line, with `$context.requestId`).
+   */
+  public static restAccessLogFormat(): apigateway.AccessLogFormat {
+    return apigateway.AccessLogFormat.custom(JSON.stringify(restAccessLogFields()));
+  }
+
+  /**
+   * The JSON access-log format for WebSocket stages (one line, with `$context.requestId`).
+   */
+  public static webSocketAccessLogFormat(): string {
+    return JSON.stringify(webSocketAccessLogFields());
+  }
+
+  /** The key that encrypts the log groups and the alarm topic. */
+  public readonly encryptionKey: kms.IKey;
+  /** The access-log group. */
+  public readonly accessLogGroup: logs.ILogGroup;
+  /** The topic every alarm notifies; undefined when alarms are off. */
+  public readonly alarmTopic?: sns.ITopic;
+  /** The dashboard; undefined when switched off. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  /** Log retention applied to every log group. */
+  public readonly logRetention: logs.RetentionDays;
+  /** Whether X-Ray tracing is on. */
+  public readonly tracing: boolean;
+
+  private readonly alarmList: cloudwatch.Alarm[] = [];
+  private readonly executionLogGroups: Record<string, logs.ILogGroup> = {};
+  private readonly thresholds: Required<AlarmThresholds>;
+  private readonly alarmsEnabled: boolean;
+  private readonly removalPolicy: RemovalPolicy;
+  private readonly watchCounts: Record<string, number> = {};
+
+  constructor(scope: Construct, id: string, props: ApiObservabilityProps = {}) {
+    super(scope, id);
+    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    this.tracing = props.tracing ?? true;
+    this.alarmsEnabled = props.alarms ?? true;
+    this.removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    this.thresholds = validateThresholds(this, props.alarmThresholds);
+    validateRetention(this, this.logRetention);
+
+    this.encryptionKey =
+      props.encryptionKey ??
+      createEncryptionKey(this, 'Key', {
+        description: `Encrypts the logs and alarm topic of ${this.node.path}`,
+        allowCloudWatchLogs: true,
+        servicePrincipals: ['cloudwatch.amazonaws.com', 'sns.amazonaws.com'],
+      });
+
+    this.accessLogGroup = this.createLogGroup('AccessLogs');
+
+    if (this.alarmsEnabled) {
+      this.alarmTopic =
+        props.alarmTopic ??
+        new sns.Topic(this, 'AlarmTopic', {
+          displayName: 'API alarms',
+          masterKey: this.encryptionKey,
+          enforceSSL: true,
+        });
+    }
+    if (props.dashboard ?? true) {
+      this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+        dashboardName: props.dashboardName,
+        defaultInterval: Duration.hours(3),
+      });
+    }
+  }
+
+  /** Every alarm created so far. */
+  public get alarms(): cloudwatch.IAlarm[] {
+    return [...this.alarmList];
+  }
+
+  /**
+   * Creates a log group encrypted with this bundle's key and with its retention.
+   *
+   * @param id construct id of the log group
+   * @param logGroupName exact name of the log group
+   * @default logGroupName - a generated name
+   */
+  public createLogGroup(id: string, logGroupName?: string): logs.ILogGroup {
+    return new logs.LogGroup(this, id, {
+      logGroupName,
+      encryptionKey: this.encryptionKey,
+      retention: this.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+  }
+
+  /**
+   * Pre-creates the execution log group of a stage under the exact name API Gateway writes to
+   * (`API-Gateway-Execution-Logs_{apiId}/{stage}`), so that it is encrypted and has a retention.
+   * Calling it twice for the same stage returns the same log group.
+   */
+  public executionLogGroup(apiId: string, stageName: string): logs.ILogGroup {
+    const key = `${apiId}/${stageName}`;
+    const existing = this.executionLogGroups[key];
+    if (existing) return existing;
+    const index = Object.keys(this.executionLogGroups).length;
+    const group = this.createLogGroup(
+      index === 0 ? 'ExecutionLogs' : `ExecutionLogs${index}`,
+      `API-Gateway-Execution-Logs_${apiId}/${stageName}`,
+    );
+    this.executionLogGroups[key] = group;
+    return group;
+  }
+
+  /**
+   * Watches a REST API stage: pre-creates its execution log group, adds the 5XX rate, 4XX rate, p99 latency
+   * and p99 integration latency alarms, and adds widgets to the dashboard.
+   */
+  public watchRestApi(options: RestApiWatchOptions): void {
+    this.executionLogGroup(options.apiId, options.stageName);
+    const definitions = restApiAlarmDefinitions(options.apiName, options.stageName, this.thresholds);
+    this.addDefinitions('Rest', definitions);
+  }
+
+  /**
+   * Watches a WebSocket API stage: adds the integration-error, execution-error and client-error alarms, and
+   * dashboard widgets for connect count, message count, errors and integration latency.
+   */
+  public watchWebSocketApi(options: WebSocketApiWatchOptions): void {
+    const definitions = webSocketAlarmDefinitions(options.apiId, options.stageName, this.thresholds);
+    this.addDefinitions('WebSocket', definitions);
+  }
+
+  /**
+   * Adds an alarm on a metric, with this bundle's alarm action.
+   *
+   * @returns the alarm, or undefined when alarms are switched off
+   */
+  public addAlarm(id: string, props: cloudwatch.CreateAlarmOptions & { readonly metric: cloudwatch.IMetric }): cloudwatch.Alarm | undefined {
+    if (!this.alarmsEnabled) return undefined;
+    const alarm = new cloudwatch.Alarm(this, id, {
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
+    });
+    if (this.alarmTopic) {
+      const action = new cwActions.SnsAction(this.alarmTopic);
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    this.alarmList.push(alarm);
+    return alarm;
+  }
+
+  private addDefinitions(kind: string, definitions: AlarmDefinition[]): void {
+    // The first stage watched of a kind keeps short ids; later ones are numbered.
+    const count = this.watchCounts[kind] ?? 0;
+    this.watchCounts[kind] = count + 1;
+    const prefix = count === 0 ? kind : `${kind}${count + 1}`;
+    const widgets: cloudwatch.IWidget[] = [];
+    for (const def of definitions) {
+      const id = `${prefix}${def.id}`;
+      if (def.alarm) {
+        const alarm = this.addAlarm(id, {
+          metric: def.metric,
+          threshold: def.alarm.threshold,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: this.thresholds.evaluationPeriods,
+          alarmDescription: def.alarm.description,
+        });
+        if (alarm) {
+          widgets.push(new cloudwatch.AlarmWidget({ title: def.title, alarm, width: 8 }));
+          continue;
+        }
+      }
+      widgets.push(new cloudwatch.GraphWidget({ title: def.title, left: [def.metric], width: 8 }));
+    }
+    this.dashboard?.addWidgets(...widgets);
+  }
+}
+
+function restAccessLogFields(): Record<string, string> {
+  return {
+    requestId: '$context.requestId',
+    extendedRequestId: '$context.extendedRequestId',
+    ip: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    caller: '$context.identity.caller',
+    user: '$context.identity.user',
+    principalId: '$context.authorizer.principalId',
+    requestTime: '$context.requestTime',
+    httpMethod: '$context.httpMethod',
+    resourcePath: '$context.resourcePath',
+    path: '$context.path',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    integrationStatus: '$context.integration.status',
+    errorMessage: '$context.error.message',
+    wafStatus: '$context.waf.status',
+    xrayTraceId: '$context.xrayTraceId',
+  };
+}
+
+function webSocketAccessLogFields(): Record<string, string> {
+  return {
+    requestId: '$context.requestId',
+    extendedRequestId: '$context.extendedRequestId',
+    ip: '$context.identity.sourceIp',
+    connectionId: '$context.connectionId',
+    routeKey: '$context.routeKey',
+    eventType: '$context.eventType',
+    requestTime: '$context.requestTime',
+    status: '$context.status',
+    principalId: '$context.authorizer.principalId',
+    integrationLatency: '$context.integrationLatency',
+    errorMessage: '$context.error.message',
+  };
+}
+
+function validateRetention(scope: Construct, retention: logs.RetentionDays): void {
+  const allowed = Object.values(logs.RetentionDays).filter((v): v is logs.RetentionDays => typeof v === 'number');
+  checkOneOf(scope, 'logRetention', retention, allowed);
+  if (retention !== logs.RetentionDays.INFINITE && retention < MIN_COMPLIANT_RETENTION_DAYS) {
+    warn(
+      scope,
+      'LogRetentionBelowOneYear',
+      `logRetention of ${retention} days is under 365 days, which Control Tower CT.CLOUDWATCH.PR.2 and PCI DSS expect`,
+    );
+  }
+}
+
+function validateThresholds(scope: Construct, t: AlarmThresholds = {}): Required<AlarmThresholds> {
+  checkRange(scope, 'alarmThresholds.serverErrorRatePercent', t.serverErrorRatePercent, { min: 0, max: 100, unit: 'percent' });
+  checkRange(scope, 'alarmThresholds.clientErrorRatePercent', t.clientErrorRatePercent, { min: 0, max: 100, unit: 'percent' });
+  checkRange(scope, 'alarmThresholds.latencyP99Millis', t.latencyP99Millis, { min: 1, max: 300_000, unit: 'ms' });
+  checkRange(scope, 'alarmThresholds.integrationLatencyP99Millis', t.integrationLatencyP99Millis, { min: 1, max: 300_000, unit: 'ms' });
+  checkRange(scope, 'alarmThresholds.webSocketErrorsPerPeriod', t.webSocketErrorsPerPeriod, { min: 0, integer: true });
+  checkRange(scope, 'alarmThresholds.evaluationPeriods', t.evaluationPeriods, { min: 1, max: 288, integer: true });
+  return {
+    serverErrorRatePercent: t.serverErrorRatePercent ?? 1,
+    clientErrorRatePercent: t.clientErrorRatePercent ?? 10,
+    latencyP99Millis: t.latencyP99Millis ?? 2500,
+    integrationLatencyP99Millis: t.integrationLatencyP99Millis ?? 2000,
+    webSocketErrorsPerPeriod: t.webSocketErrorsPerPeriod ?? 5,
+    evaluationPeriods: t.evaluationPeriods ?? 3,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The metrics and alarm thresholds `ApiObservability` watches, as pure data: metric factories are kept apart
+ * from the code that turns them into alarms and widgets.
+ *
+ * Internal: never exported from the package.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+
+/** One metric to chart, with an optional alarm on it. */
+export interface AlarmDefinition {
+  /** Construct id suffix, unique within a watch call. */
+  readonly id: string;
+  /** Dashboard widget title. */
+  readonly title: string;
+  readonly metric: cloudwatch.IMetric;
+  /** Absent: chart only. */
+  readonly alarm?: { readonly threshold: number; readonly description: string };
+}
+
+/** Thresholds as resolved by ApiObservability (every field set). */
+export interface ResolvedThresholds {
+  readonly serverErrorRatePercent: number;
+  readonly clientErrorRatePercent: number;
+  readonly latencyP99Millis: number;
+  readonly integrationLatencyP99Millis: number;
+  readonly webSocketErrorsPerPeriod: number;
+}
+
+const PERIOD = Duration.minutes(5);
+
+function metric(
+  metricName: string,
+  dimensionsMap: Record<string, string>,
+  statistic: string,
+  label: string,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap, statistic, period: PERIOD, label });
+}
+
+/**
+ * REST stage: 5XX and 4XX rates (the Average of `5XXError`/`4XXError` is the fraction of requests that failed),
+ * p99 latency and p99 integration latency, plus the request count as a chart.
+ */
+export function restApiAlarmDefinitions(apiName: string, stage: string, t: ResolvedThresholds): AlarmDefinition[] {
+  const dims = { ApiName: apiName, Stage: stage };
+  return [
+    {
+      id: 'ServerErrorRate',
+      title: '5XX error rate (%)',
+      metric: new cloudwatch.MathExpression({
+        expression: '100 * m5xx',
+        usingMetrics: { m5xx: metric('5XXError', dims, 'Average', '5XX') },
+        period: PERIOD,
+        label: '5XX rate %',
+      }),
+      alarm: { threshold: t.serverErrorRatePercent, description: `5XX error rate of ${apiName}/${stage} over ${t.serverErrorRatePercent}%` },
+    },
+    {
+      id: 'ClientErrorRate',
+      title: '4XX error rate (%)',
+      metric: new cloudwatch.MathExpression({
+        expression: '100 * m4xx',
+        usingMetrics: { m4xx: metric('4XXError', dims, 'Average', '4XX') },
+        period: PERIOD,
+        label: '4XX rate %',
+      }),
+      alarm: { threshold: t.clientErrorRatePercent, description: `4XX error rate of ${apiName}/${stage} over ${t.clientErrorRatePercent}%` },
+    },
+    {
+      id: 'LatencyP99',
+      title: 'Latency p99 (ms)',
+      metric: metric('Latency', dims, 'p99', 'Latency p99'),
+      alarm: { threshold: t.latencyP99Millis, description: `p99 latency of ${apiName}/${stage} over ${t.latencyP99Millis} ms` },
+    },
+    {
+      id: 'IntegrationLatencyP99',
+      title: 'Integration latency p99 (ms)',
+      metric: metric('IntegrationLatency', dims, 'p99', 'Integration latency p99'),
+      alarm: {
+        threshold: t.integrationLatencyP99Millis,
+        description: `p99 integration latency of ${apiName}/${stage} over ${t.integrationLatencyP99Millis} ms`,
+      },
+    },
+    { id: 'Requests', title: 'Requests', metric: metric('Count', dims, 'Sum', 'Requests') },
+  ];
+}
+
+/** WebSocket stage: integration, execution and client errors alarmed; connects and messages charted. */
+export function webSocketAlarmDefinitions(apiId: string, stage: string, t: ResolvedThresholds): AlarmDefinition[] {
+  const dims = { ApiId: apiId, Stage: stage };
+  const errors = (name: string, label: string): AlarmDefinition => ({
+    id: name,
+    title: label,
+    metric: metric(name, dims, 'Sum', label),
+    alarm: { threshold: t.webSocketErrorsPerPeriod, description: `${label} of WebSocket API ${apiId}/${stage} over ${t.webSocketErrorsPerPeriod} per 5 minutes` },
+  });
+  return [
+    errors('IntegrationError', 'Integration errors'),
+    errors('ExecutionError', 'Execution errors'),
+    { id: 'ConnectCount', title: 'Connections', metric: metric('ConnectCount', dims, 'Sum', 'Connects') },
+    { id: 'MessageCount', title: 'Messages', metric: metric('MessageCount', dims, 'Sum', 'Messages') },
+    { id: 'ClientError', title: 'Client errors', metric: metric('ClientError', dims, 'Sum', 'Client errors') },
+    { id: 'IntegrationLatency', title: 'Integration latency p99 (ms)', metric: metric('IntegrationLatency', dims, 'p99', 'Integration latency p99') },
+  ];
+}

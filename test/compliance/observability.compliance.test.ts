@@ -1,0 +1,47 @@
+import { CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { ApiObservability, ApiGatewayAccountLogging } from '../../src';
+import { complianceFindings, formatFindings, testApp } from '../support/compliance';
+
+test('ApiObservability watching a REST and a WebSocket stage has no unacknowledged finding', () => {
+  // GIVEN
+  const app = testApp();
+  const stack = new Stack(app, 'Obs');
+  const obs = new ApiObservability(stack, 'Obs');
+  obs.watchRestApi({ apiName: 'orders', apiId: 'abc123', stageName: 'prod' });
+  obs.watchWebSocketApi({ apiId: 'def456', stageName: 'prod' });
+  ApiGatewayAccountLogging.of(stack);
+  // WHEN
+  const findings = complianceFindings(stack);
+  // THEN
+  expect(formatFindings(findings)).toEqual([]);
+});
+
+describe('the harness itself', () => {
+  test('reports an unencrypted log group without retention, from cdk-nag and Control Tower', () => {
+    // GIVEN a stack with a plainly non-compliant log group
+    const app = testApp();
+    const stack = new Stack(app, 'Bad');
+    new logs.CfnLogGroup(stack, 'Plain', {});
+    // WHEN
+    const findings = complianceFindings(stack);
+    // THEN
+    const ids = findings.map((f) => `${f.source}:${f.ruleId}`);
+    expect(ids).toEqual(expect.arrayContaining(['NIST.800.53.R5:NIST.800.53.R5-CloudWatchLogGroupEncrypted']));
+    expect(ids).toEqual(expect.arrayContaining(['ControlTower:CT.CLOUDWATCH.PR.2']));
+  });
+
+  test('reports findings in nested stack templates from the template checker', () => {
+    // GIVEN a nested stack holding a resource with an invalid property value
+    const app = testApp();
+    const stack = new Stack(app, 'Parent');
+    const nested = new NestedStack(stack, 'Child');
+    new CfnResource(nested, 'Broken', { type: 'AWS::Logs::LogGroup', properties: { RetentionInDays: 'not-a-number' } });
+    // WHEN
+    const findings = complianceFindings(stack, { nag: false, guard: false });
+    // THEN
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.source === 'CfnTemplateChecker')).toBe(true);
+    expect(findings.map((f) => f.resource)).toContain('Parent/Child/Broken');
+  });
+});

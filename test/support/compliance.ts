@@ -1,0 +1,261 @@
+/**
+ * The compliance harness: every finding of the five cdk-nag packs, of the Control Tower proactive controls
+ * (cfn-guard) and of aws-cdk-lib's built-in CloudFormation template checker, for a stack and every nested
+ * stack below it, minus what is acknowledged (Validations.of(resource).acknowledge) on the resource or a parent.
+ *
+ * Usage: `expect(complianceFindings(stack)).toEqual([])`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import {
+  App,
+  CfnResource,
+  CloudFormationValidatePlugin,
+  NestedStack,
+  PolicyValidationPluginReport,
+  Stack,
+  Stage,
+  Validations,
+} from 'aws-cdk-lib';
+import {
+  AwsSolutionsChecks,
+  HIPAASecurityChecks,
+  NIST80053R5Checks,
+  NagPack,
+  PCIDSS321Checks,
+  ServerlessChecks,
+} from 'cdk-nag';
+import { IConstruct } from 'constructs';
+
+/** One unacknowledged finding. */
+export interface ComplianceFinding {
+  /** The pack or checker: AwsSolutions, NIST.800.53.R5, HIPAA.Security, PCI.DSS.321, Serverless, ControlTower, CfnTemplateChecker. */
+  readonly source: string;
+  /** The rule id, as it would be acknowledged. */
+  readonly ruleId: string;
+  /** Construct path (or template and logical id when the construct could not be found). */
+  readonly resource: string;
+  /** First line of the rule's message. */
+  readonly message: string;
+}
+
+/** What the harness runs; all on by default. */
+export interface ComplianceOptions {
+  readonly nag?: boolean;
+  readonly guard?: boolean;
+  readonly templateChecker?: boolean;
+}
+
+const GUARD_RULES_DIR = path.join(
+  path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')),
+  'rules',
+  'control-tower',
+  'cfn-guard',
+);
+
+/** Every unacknowledged finding for `stack` (and its nested stacks). */
+export function complianceFindings(stack: Stack, options: ComplianceOptions = {}): ComplianceFinding[] {
+  const findings: ComplianceFinding[] = [];
+  if (options.nag ?? true) findings.push(...nagFindings(stack));
+  const assemblyDir = synthesizedDirectory(stack);
+  const templates = templatesOf(stack, assemblyDir);
+  const index = resourceIndex(stack, assemblyDir);
+  if (options.guard ?? true) findings.push(...guardFindings(templates, index));
+  if (options.templateChecker ?? true) findings.push(...templateCheckerFindings(templates, index));
+  return findings.sort((a, b) => `${a.source}${a.ruleId}${a.resource}`.localeCompare(`${b.source}${b.ruleId}${b.resource}`));
+}
+
+/** Renders findings one per line, for readable test failures. */
+export function formatFindings(findings: readonly ComplianceFinding[]): string[] {
+  return findings.map((f) => `${f.source} ${f.ruleId} ${f.resource}: ${f.message}`);
+}
+
+/** Counts findings per source, with every source present (zero included). */
+export function countBySource(findings: readonly ComplianceFinding[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const source of SOURCES) counts[source] = 0;
+  for (const f of findings) counts[f.source] = (counts[f.source] ?? 0) + 1;
+  return counts;
+}
+
+export const SOURCES = [
+  'AwsSolutions',
+  'NIST.800.53.R5',
+  'HIPAA.Security',
+  'PCI.DSS.321',
+  'Serverless',
+  'ControlTower',
+  'CfnTemplateChecker',
+] as const;
+
+function nagPacks(): NagPack[] {
+  return [
+    new AwsSolutionsChecks(),
+    new NIST80053R5Checks(),
+    new HIPAASecurityChecks(),
+    new PCIDSS321Checks(),
+    new ServerlessChecks(),
+  ];
+}
+
+function nagFindings(stack: Stack): ComplianceFinding[] {
+  const out: ComplianceFinding[] = [];
+  for (const pack of nagPacks()) {
+    const report: PolicyValidationPluginReport = pack.validateScope(stack);
+    for (const violation of report.violations) {
+      for (const resource of violation.violatingResources) {
+        out.push({
+          source: pack.readPackName,
+          ruleId: violation.ruleName,
+          resource: resource.constructPath ?? resource.resourceLogicalId ?? '?',
+          message: firstLine(violation.description),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Synthesizes the app (once; later calls reuse the assembly) and returns its directory. */
+function synthesizedDirectory(stack: Stack): string {
+  const stage = Stage.of(stack);
+  if (!stage) throw new Error(`${stack.node.path} is not in an App or Stage`);
+  return stage.synth().directory;
+}
+
+interface TemplateRef {
+  readonly file: string;
+  readonly template: any;
+}
+
+/** The stack's template and every nested template below it (nested ones are file assets). */
+function templatesOf(stack: Stack, assemblyDir: string): TemplateRef[] {
+  const refs: TemplateRef[] = [];
+  for (const s of stacksBelow(stack)) {
+    const file = path.join(assemblyDir, s.templateFile);
+    if (fs.existsSync(file)) refs.push({ file, template: JSON.parse(fs.readFileSync(file, 'utf8')) });
+  }
+  return refs;
+}
+
+function stacksBelow(stack: Stack): Stack[] {
+  const out: Stack[] = [];
+  const visit = (c: IConstruct) => {
+    if (Stack.isStack(c) && (c === stack || NestedStack.isNestedStack(c))) out.push(c);
+    for (const child of c.node.children) visit(child);
+  };
+  visit(stack);
+  return out;
+}
+
+/** template file basename + logical id -> the CfnResource. */
+function resourceIndex(stack: Stack, _assemblyDir: string): Map<string, CfnResource> {
+  const index = new Map<string, CfnResource>();
+  const visit = (c: IConstruct) => {
+    if (CfnResource.isCfnResource(c)) {
+      const owner = Stack.of(c);
+      index.set(`${path.basename(owner.templateFile)}|${owner.resolve(c.logicalId)}`, c);
+    }
+    for (const child of c.node.children) visit(child);
+  };
+  visit(stack);
+  return index;
+}
+
+function isAcknowledged(resource: IConstruct | undefined, ids: string[]): boolean {
+  let current: IConstruct | undefined = resource;
+  while (current) {
+    for (const entry of current.node.metadata) {
+      if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && entry.data) {
+        const acknowledged = Object.keys(entry.data).map((k) => k.replace(/^[a-z]+::/i, ''));
+        if (ids.some((id) => acknowledged.includes(id))) return true;
+      }
+    }
+    current = current.node.scope;
+  }
+  return false;
+}
+
+/** Guard rule files whose resource types occur in the templates (TOOLCHAIN.md trap 15: same result, faster). */
+function relevantGuardRules(templates: TemplateRef[]): string[] {
+  const types = new Set<string>();
+  for (const t of templates) {
+    for (const r of Object.values<any>(t.template.Resources ?? {})) types.add(r.Type);
+  }
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.guard')) {
+        const text = fs.readFileSync(full, 'utf8');
+        const mentioned = text.match(/"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+"/g) ?? [];
+        if (mentioned.some((m) => types.has(m.slice(1, -1)))) files.push(full);
+      }
+    }
+  };
+  walk(GUARD_RULES_DIR);
+  return files;
+}
+
+function guardFindings(templates: TemplateRef[], index: Map<string, CfnResource>): ComplianceFinding[] {
+  const rules = relevantGuardRules(templates);
+  if (rules.length === 0) return [];
+  const validator = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules, maxBuffer: 64 * 1024 * 1024 });
+  const report = validator.validate({ templatePaths: templates.map((t) => t.file) } as any);
+  const out: ComplianceFinding[] = [];
+  for (const violation of report.violations) {
+    const controlId = controlIdOf(violation.ruleName, violation.description);
+    for (const resource of violation.violatingResources) {
+      const key = `${path.basename(resource.templatePath)}|${resource.resourceLogicalId}`;
+      const construct = index.get(key);
+      if (isAcknowledged(construct, [controlId, violation.ruleName])) continue;
+      out.push({
+        source: 'ControlTower',
+        ruleId: controlId,
+        resource: construct?.node.path ?? key,
+        message: firstLine(violation.description),
+      });
+    }
+  }
+  return out;
+}
+
+/** `[CT.KMS.PR.3]: ...` -> `CT.KMS.PR.3`; falls back to the rule name. */
+function controlIdOf(ruleName: string, description: string | undefined): string {
+  const m = /\[(CT\.[A-Z0-9]+\.PR\.\d+)\]/.exec(description ?? '');
+  return m ? m[1] : ruleName;
+}
+
+function templateCheckerFindings(templates: TemplateRef[], index: Map<string, CfnResource>): ComplianceFinding[] {
+  const plugin = new CloudFormationValidatePlugin();
+  const report = plugin.validate({
+    templatePaths: templates.map((t) => t.file),
+    stackTemplates: templates.map((t) => ({ templatePath: t.file, stackPath: t.file })),
+  } as any);
+  const out: ComplianceFinding[] = [];
+  for (const violation of report.violations) {
+    for (const resource of violation.violatingResources) {
+      const key = `${path.basename(resource.templatePath ?? '')}|${resource.resourceLogicalId}`;
+      const construct = index.get(key);
+      if (isAcknowledged(construct, [violation.ruleName])) continue;
+      out.push({
+        source: 'CfnTemplateChecker',
+        ruleId: violation.ruleName,
+        resource: construct?.node.path ?? key,
+        message: `${violation.severity ?? ''} ${firstLine(violation.description)}`.trim(),
+      });
+    }
+  }
+  return out;
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? '').split('\n')[0].slice(0, 200);
+}
+
+/** A new App whose synthesis writes inside the checkout's temp folder (TOOLCHAIN.md trap 12). */
+export function testApp(context: Record<string, unknown> = {}): App {
+  return new App({ context });
+}
