@@ -29,13 +29,8 @@ export interface ResolvedThresholds {
 
 const PERIOD = Duration.minutes(5);
 
-function metric(
-  metricName: string,
-  dimensionsMap: Record<string, string>,
-  statistic: string,
-  label: string,
-): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap, statistic, period: PERIOD, label });
+function metric(metricName: string, dimensionsMap: Record<string, string>, statistic: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap, statistic, period: PERIOD });
 }
 
 /**
@@ -50,7 +45,7 @@ export function restApiAlarmDefinitions(apiName: string, stage: string, t: Resol
       title: '5XX error rate (%)',
       metric: new cloudwatch.MathExpression({
         expression: '100 * m5xx',
-        usingMetrics: { m5xx: metric('5XXError', dims, 'Average', '5XX') },
+        usingMetrics: { m5xx: metric('5XXError', dims, 'Average') },
         period: PERIOD,
         label: '5XX rate %',
       }),
@@ -61,7 +56,7 @@ export function restApiAlarmDefinitions(apiName: string, stage: string, t: Resol
       title: '4XX error rate (%)',
       metric: new cloudwatch.MathExpression({
         expression: '100 * m4xx',
-        usingMetrics: { m4xx: metric('4XXError', dims, 'Average', '4XX') },
+        usingMetrics: { m4xx: metric('4XXError', dims, 'Average') },
         period: PERIOD,
         label: '4XX rate %',
       }),
@@ -70,19 +65,19 @@ export function restApiAlarmDefinitions(apiName: string, stage: string, t: Resol
     {
       id: 'LatencyP99',
       title: 'Latency p99 (ms)',
-      metric: metric('Latency', dims, 'p99', 'Latency p99'),
+      metric: metric('Latency', dims, 'p99'),
       alarm: { threshold: t.latencyP99Millis, description: `p99 latency of ${apiName}/${stage} over ${t.latencyP99Millis} ms` },
     },
     {
       id: 'IntegrationLatencyP99',
       title: 'Integration latency p99 (ms)',
-      metric: metric('IntegrationLatency', dims, 'p99', 'Integration latency p99'),
+      metric: metric('IntegrationLatency', dims, 'p99'),
       alarm: {
         threshold: t.integrationLatencyP99Millis,
         description: `p99 integration latency of ${apiName}/${stage} over ${t.integrationLatencyP99Millis} ms`,
       },
     },
-    { id: 'Requests', title: 'Requests', metric: metric('Count', dims, 'Sum', 'Requests') },
+    { id: 'Requests', title: 'Requests', metric: metric('Count', dims, 'Sum') },
   ];
 }
 
@@ -92,15 +87,15 @@ export function webSocketAlarmDefinitions(apiId: string, stage: string, t: Resol
   const errors = (name: string, label: string): AlarmDefinition => ({
     id: name,
     title: label,
-    metric: metric(name, dims, 'Sum', label),
+    metric: metric(name, dims, 'Sum'),
     alarm: { threshold: t.webSocketErrorsPerPeriod, description: `${label} of WebSocket API ${apiId}/${stage} over ${t.webSocketErrorsPerPeriod} per 5 minutes` },
   });
   return [
     errors('IntegrationError', 'Integration errors'),
     errors('ExecutionError', 'Execution errors'),
-    { id: 'ConnectCount', title: 'Connections', metric: metric('ConnectCount', dims, 'Sum', 'Connects') },
-    { id: 'MessageCount', title: 'Messages', metric: metric('MessageCount', dims, 'Sum', 'Messages') },
-    { id: 'ClientError', title: 'Client errors', metric: metric('ClientError', dims, 'Sum', 'Client errors') },
-    { id: 'IntegrationLatency', title: 'Integration latency p99 (ms)', metric: metric('IntegrationLatency', dims, 'p99', 'Integration latency p99') },
+    { id: 'ConnectCount', title: 'Connections', metric: metric('ConnectCount', dims, 'Sum') },
+    { id: 'MessageCount', title: 'Messages', metric: metric('MessageCount', dims, 'Sum') },
+    { id: 'ClientError', title: 'Client errors', metric: metric('ClientError', dims, 'Sum') },
+    { id: 'IntegrationLatency', title: 'Integration latency p99 (ms)', metric: metric('IntegrationLatency', dims, 'p99') },
   ];
 }
