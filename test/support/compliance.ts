@@ -187,8 +187,7 @@ function relevantGuardRules(templates: TemplateRef[]): string[] {
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.guard')) {
+      if (entry.isDirectory()) {walk(full);} else if (entry.name.endsWith('.guard')) {
         const text = fs.readFileSync(full, 'utf8');
         const mentioned = text.match(/"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+"/g) ?? [];
         if (mentioned.some((m) => types.has(m.slice(1, -1)))) files.push(full);

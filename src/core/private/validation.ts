@@ -34,7 +34,7 @@ export function describeValue(value: unknown): string {
     const s = value.length > 120 ? `${value.slice(0, 117)}...` : value;
     return JSON.stringify(s);
   }
-  if (Duration.isDuration?.(value) || value instanceof Duration) {
+  if (value instanceof Duration) {
     return (value as Duration).toHumanString();
   }
   try {
