@@ -269,11 +269,12 @@ export class ApiObservability extends Construct {
    *
    * @returns the alarm, or undefined when alarms are switched off
    */
-  public addAlarm(id: string, props: cloudwatch.CreateAlarmOptions & { readonly metric: cloudwatch.IMetric }): cloudwatch.Alarm | undefined {
+  public addAlarm(id: string, metric: cloudwatch.IMetric, options: cloudwatch.CreateAlarmOptions): cloudwatch.Alarm | undefined {
     if (!this.alarmsEnabled) return undefined;
     const alarm = new cloudwatch.Alarm(this, id, {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      ...props,
+      ...options,
+      metric,
     });
     if (this.alarmTopic) {
       const action = new cwActions.SnsAction(this.alarmTopic);
@@ -293,8 +294,7 @@ export class ApiObservability extends Construct {
     for (const def of definitions) {
       const id = `${prefix}${def.id}`;
       if (def.alarm) {
-        const alarm = this.addAlarm(id, {
-          metric: def.metric,
+        const alarm = this.addAlarm(id, def.metric, {
           threshold: def.alarm.threshold,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: this.thresholds.evaluationPeriods,
