@@ -1,1 +1,3 @@
 export * from './core';
+export * from './rest';
+export * from './secured-rest-api';

@@ -1,2 +1,5 @@
 export * from './observability';
 export * from './account-logging';
+export * from './authorization';
+export { CacheSize, CacheOptions, StageSettings, ThrottleOptions } from './stage';
+export { RouteOptions, RouteCacheOptions } from './routes';

@@ -1,0 +1,204 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+
+/**
+ * The kinds of authorization a route can have.
+ */
+export enum AuthorizationKind {
+  /** Amazon Cognito user pool authorizer. */
+  COGNITO = 'COGNITO',
+  /** JWT verified by the library's bundled Lambda authorizer. */
+  JWT = 'JWT',
+  /** Your Lambda TOKEN authorizer. */
+  LAMBDA_TOKEN = 'LAMBDA_TOKEN',
+  /** Your Lambda REQUEST authorizer. */
+  LAMBDA_REQUEST = 'LAMBDA_REQUEST',
+  /** AWS IAM (SigV4). */
+  IAM = 'IAM',
+  /** No authorization: an explicit opt-out that raises a warning. */
+  NONE = 'NONE',
+}
+
+/**
+ * Options of a Cognito user pool authorization.
+ */
+export interface CognitoAuthorizationOptions {
+  /**
+   * OAuth scopes a caller's access token must carry (any of them), e.g. `orders/read`.
+   * @default - no scope: an ID or access token of the pool is enough
+   */
+  readonly scopes?: string[];
+  /**
+   * How long API Gateway caches the authorizer's result.
+   * @default Duration.minutes(5)
+   */
+  readonly resultsCacheTtl?: Duration;
+}
+
+/**
+ * Options of a JWT authorization through the bundled Lambda authorizer.
+ */
+export interface JwtAuthorizationOptions {
+  /** The token issuer (`iss` claim), an https URL. */
+  readonly issuer: string;
+  /** Accepted audiences (`aud`, or `client_id` of access tokens); at least one. */
+  readonly audience: string[];
+  /**
+   * The JSON Web Key Set URL (https).
+   * @default - `<issuer>/.well-known/jwks.json`
+   */
+  readonly jwksUri?: string;
+  /**
+   * Scopes every token must carry, whatever the route.
+   * @default - none
+   */
+  readonly requiredScopes?: string[];
+  /**
+   * The request header that carries the token (`Bearer <jwt>` or a bare JWT).
+   * @default 'Authorization'
+   */
+  readonly headerName?: string;
+  /**
+   * How long API Gateway caches the authorizer's result per token. The cached policy lists exactly the
+   * routes the token may call, so caching never widens access.
+   * @default Duration.minutes(5)
+   */
+  readonly resultsCacheTtl?: Duration;
+}
+
+/**
+ * Options of a Lambda TOKEN authorization.
+ */
+export interface LambdaTokenAuthorizationOptions {
+  /**
+   * The request header that carries the token.
+   * @default 'Authorization'
+   */
+  readonly headerName?: string;
+  /**
+   * Regular expression a token must match before the authorizer is invoked.
+   * @default - none
+   */
+  readonly validationRegex?: string;
+  /**
+   * How long API Gateway caches the authorizer's result.
+   * @default Duration.minutes(5)
+   */
+  readonly resultsCacheTtl?: Duration;
+}
+
+/**
+ * Options of a Lambda REQUEST authorization.
+ */
+export interface LambdaRequestAuthorizationOptions {
+  /**
+   * How long API Gateway caches the authorizer's result (keyed by the identity sources).
+   * @default Duration.minutes(5)
+   */
+  readonly resultsCacheTtl?: Duration;
+}
+
+/**
+ * How callers of an API (or of one route) are authorized.
+ *
+ * @example
+ * ApiAuthorization.jwt({ issuer: 'https://login.example.com/', audience: ['orders'] });
+ */
+export class ApiAuthorization {
+  /** Amazon Cognito user pool authorization, optionally with OAuth scopes. */
+  public static cognito(userPool: cognito.IUserPool, options: CognitoAuthorizationOptions = {}): ApiAuthorization {
+    return new ApiAuthorization(AuthorizationKind.COGNITO, { userPool, cognito: options });
+  }
+
+  /** JWT authorization through the library's bundled Lambda authorizer (aws-jwt-verify). */
+  public static jwt(options: JwtAuthorizationOptions): ApiAuthorization {
+    return new ApiAuthorization(AuthorizationKind.JWT, { jwt: options });
+  }
+
+  /** Your Lambda TOKEN authorizer. */
+  public static lambdaToken(handler: lambda.IFunction, options: LambdaTokenAuthorizationOptions = {}): ApiAuthorization {
+    return new ApiAuthorization(AuthorizationKind.LAMBDA_TOKEN, { handler, lambdaToken: options });
+  }
+
+  /**
+   * Your Lambda REQUEST authorizer.
+   *
+   * @param identitySources e.g. `method.request.header.X-Api-Token`, `method.request.querystring.token`,
+   *   `stageVariables.x`, `context.x`; at least one when results are cached
+   */
+  public static lambdaRequest(
+    handler: lambda.IFunction,
+    identitySources: string[],
+    options: LambdaRequestAuthorizationOptions = {},
+  ): ApiAuthorization {
+    return new ApiAuthorization(AuthorizationKind.LAMBDA_REQUEST, { handler, identitySources, lambdaRequest: options });
+  }
+
+  /** AWS IAM (SigV4) authorization. */
+  public static iam(): ApiAuthorization {
+    return new ApiAuthorization(AuthorizationKind.IAM, {});
+  }
+
+  /**
+   * No authorization. An explicit opt-out: it raises the warning `cdk-apigateway-patterns:NoAuthorization`,
+   * which you can acknowledge with a reason.
+   */
+  public static none(): ApiAuthorization {
+    return new ApiAuthorization(AuthorizationKind.NONE, {});
+  }
+
+  /** The kind of authorization. */
+  public readonly kind: AuthorizationKind;
+  /** The user pool, for COGNITO. */
+  public readonly userPool?: cognito.IUserPool;
+  /** The authorizer function, for LAMBDA_TOKEN and LAMBDA_REQUEST. */
+  public readonly handler?: lambda.IFunction;
+  /** Identity sources, for LAMBDA_REQUEST. */
+  public readonly identitySources?: string[];
+  /** Options, for COGNITO. */
+  public readonly cognitoOptions?: CognitoAuthorizationOptions;
+  /** Options, for JWT. */
+  public readonly jwtOptions?: JwtAuthorizationOptions;
+  /** Options, for LAMBDA_TOKEN. */
+  public readonly lambdaTokenOptions?: LambdaTokenAuthorizationOptions;
+  /** Options, for LAMBDA_REQUEST. */
+  public readonly lambdaRequestOptions?: LambdaRequestAuthorizationOptions;
+
+  private constructor(
+    kind: AuthorizationKind,
+    parts: {
+      userPool?: cognito.IUserPool;
+      handler?: lambda.IFunction;
+      identitySources?: string[];
+      cognito?: CognitoAuthorizationOptions;
+      jwt?: JwtAuthorizationOptions;
+      lambdaToken?: LambdaTokenAuthorizationOptions;
+      lambdaRequest?: LambdaRequestAuthorizationOptions;
+    },
+  ) {
+    this.kind = kind;
+    this.userPool = parts.userPool;
+    this.handler = parts.handler;
+    this.identitySources = parts.identitySources;
+    this.cognitoOptions = parts.cognito;
+    this.jwtOptions = parts.jwt;
+    this.lambdaTokenOptions = parts.lambdaToken;
+    this.lambdaRequestOptions = parts.lambdaRequest;
+  }
+
+  /** The API Gateway authorization type this kind maps to. */
+  public get authorizationType(): apigateway.AuthorizationType {
+    switch (this.kind) {
+      case AuthorizationKind.COGNITO:
+        return apigateway.AuthorizationType.COGNITO;
+      case AuthorizationKind.IAM:
+        return apigateway.AuthorizationType.IAM;
+      case AuthorizationKind.NONE:
+        return apigateway.AuthorizationType.NONE;
+      default:
+        return apigateway.AuthorizationType.CUSTOM;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { IConstruct } from 'constructs';
+import { ApiAuthorization } from './authorization';
+import { ThrottleOptions, validateCacheTtl, validateThrottle } from './stage';
+import { checkLength, checkOneOf, checkPattern, fail } from './private/validation';
+
+/**
+ * Per-route cache settings (the stage needs a cache, see `StageSettings.cache`).
+ */
+export interface RouteCacheOptions {
+  /**
+   * Whether responses of this route are cached.
+   * @default - true for GET routes when the stage has a cache, false otherwise
+   */
+  readonly enabled?: boolean;
+  /**
+   * Time to live of this route's cached responses, 0 to 3600 seconds.
+   * @default - the stage's cache TTL
+   */
+  readonly ttl?: Duration;
+  /**
+   * Request parameters that are part of the cache key, e.g. `method.request.querystring.page`. The
+   * authorization header is always part of the key of authorized routes.
+   * @default - none beyond the authorization header
+   */
+  readonly keyParameters?: string[];
+}
+
+/**
+ * Options of one route.
+ */
+export interface RouteOptions {
+  /**
+   * JSON schema of the request body: creates a model and validates body and parameters.
+   * @default - parameters are validated, the body is not
+   */
+  readonly requestSchema?: apigateway.JsonSchema;
+  /**
+   * Request parameters and whether each is required, e.g. `{ 'method.request.querystring.page': false }`.
+   * @default - none
+   */
+  readonly requestParameters?: Record<string, boolean>;
+  /**
+   * Authorization of this route.
+   * @default - the API's authorization
+   */
+  readonly authorization?: ApiAuthorization;
+  /**
+   * OAuth scopes this route requires (Cognito: any of them; JWT: all of them).
+   * @default - the authorization's scopes
+   */
+  readonly scopes?: string[];
+  /**
+   * Whether callers must send an API key.
+   * @default false
+   */
+  readonly apiKeyRequired?: boolean;
+  /**
+   * Cache settings of this route.
+   * @default - the stage's cache settings
+   */
+  readonly cache?: RouteCacheOptions;
+  /**
+   * Throttling of this route.
+   * @default - the stage's throttling
+   */
+  readonly throttle?: ThrottleOptions;
+  /**
+   * Operation name (OpenAPI `operationId`, SDK method name).
+   * @default - derived from method and path, e.g. `getOrdersById`
+   */
+  readonly operationName?: string;
+}
+
+/** The HTTP methods a route may use. */
+export const ROUTE_METHODS = ['ANY', 'GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
+
+const PATH_SEGMENT = /^(?:[A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$/;
+const REQUEST_PARAMETER = /^method\.request\.(?:header|querystring|path|multivalueheader|multivaluequerystring)\.[A-Za-z0-9._$-]+$/;
+
+/** One entry of the route table: the single source of truth for methods, models, sharding and exports. */
+export interface RouteEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly options: RouteOptions;
+  readonly integration: apigateway.Integration;
+  readonly cfnMethod: apigateway.Method;
+}
+
+/** Checks a route's method, path and options; returns the upper-case method. */
+export function validateRoute(scope: IConstruct, method: string, path: string, options: RouteOptions): string {
+  const m = Token.isUnresolved(method) ? method : method.toUpperCase();
+  checkOneOf(scope, 'route method', m, [...ROUTE_METHODS]);
+  if (Token.isUnresolved(path)) fail(scope, 'route path', path, 'must be a literal path such as /orders/{id}');
+  if (!path.startsWith('/')) fail(scope, 'route path', path, 'must start with "/"');
+  if (path !== '/' && path.endsWith('/')) fail(scope, 'route path', path, 'must not end with "/"');
+  const segments = path === '/' ? [] : path.slice(1).split('/');
+  const names = new Set<string>();
+  segments.forEach((segment, i) => {
+    if (!PATH_SEGMENT.test(segment)) {
+      fail(scope, 'route path', path, `segment ${JSON.stringify(segment)} must be a literal or {name} / {name+} path parameter`);
+    }
+    if (segment.endsWith('+}') && i !== segments.length - 1) {
+      fail(scope, 'route path', path, 'a greedy {name+} parameter must be the last segment');
+    }
+    if (segment.startsWith('{')) {
+      const name = segment.replace(/[{}+]/g, '');
+      if (names.has(name)) fail(scope, 'route path', path, `path parameter ${name} appears twice`);
+      names.add(name);
+    }
+  });
+  for (const key of Object.keys(options.requestParameters ?? {})) {
+    checkPattern(scope, 'requestParameters', key, REQUEST_PARAMETER, 'keys must look like method.request.{header|querystring|path}.<name>');
+  }
+  checkLength(scope, 'operationName', options.operationName, { min: 1, max: 128 });
+  checkPattern(scope, 'operationName', options.operationName, /^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier (letters, digits, _)');
+  validateThrottle(scope, `route ${m} ${path} throttle`, options.throttle);
+  validateCacheTtl(scope, `route ${m} ${path} cache.ttl`, options.cache?.ttl);
+  for (const key of options.cache?.keyParameters ?? []) {
+    checkPattern(scope, 'cache.keyParameters', key, REQUEST_PARAMETER, 'entries must look like method.request.{header|querystring|path}.<name>');
+  }
+  return m;
+}
+
+/** `GET /orders/{id}` -> `getOrdersById`. */
+export function defaultOperationName(method: string, path: string): string {
+  const words = path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => (s.startsWith('{') ? `By ${s.replace(/[{}+]/g, '')}` : s))
+    .join(' ')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+  const head = method === 'ANY' ? 'any' : method.toLowerCase();
+  return head + words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+}
+
+/**
+ * The route table of an API. Internal: the REST base owns one and adds to it in `addRoute`.
+ */
+export class RouteTable {
+  private readonly entries = new Map<string, RouteEntry>();
+
+  /** Throws when the route exists already. */
+  public assertNew(scope: IConstruct, method: string, path: string): void {
+    const key = `${method} ${path}`;
+    if (this.entries.has(key)) fail(scope, 'route', key, 'is already defined (each method and path once)');
+  }
+
+  public add(entry: RouteEntry): void {
+    this.entries.set(`${entry.method} ${entry.path}`, entry);
+  }
+
+  public get routes(): RouteEntry[] {
+    return [...this.entries.values()];
+  }
+
+  public get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,2 @@
+export { RestApiPattern, RestApiPatternProps, RestApiPatternBaseProps } from './rest-api-pattern';
+export { CorsSettings, ResourcePolicyOptions } from './gateway';

@@ -1,0 +1,76 @@
+/**
+ * Lambda permissions and per-method acknowledgements of the REST patterns. Internal to the REST base.
+ */
+import { Token, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { AuthorizationKind } from '../core/authorization';
+import { acknowledge } from '../core/private/acknowledgements';
+
+/**
+ * Makes a Lambda integration use one permission per function per API (source ARN scoped to the API) instead
+ * of two per method: the L2's `scopePermissionToMethod: false`, applied to integrations users built with
+ * the default. Many per-method permissions overflow the function's 20 KB resource policy (aws-cdk#5774).
+ */
+export function consolidateLambdaPermission(integration: apigateway.Integration): void {
+  if (integration instanceof apigateway.LambdaIntegration) {
+    // The L2 reads this flag when the integration is bound to a method; aws-cdk-lib >= 2.225 has it.
+    const flags = integration as unknown as { scopePermissionToMethod?: boolean; enableTest?: boolean };
+    flags.scopePermissionToMethod = false;
+    flags.enableTest = true;
+  }
+}
+
+const SECURED = new WeakSet<lambda.CfnPermission>();
+
+/**
+ * Control Tower CT.LAMBDA.PR.2 wants a literal `SourceAccount` on every permission API Gateway gets. Set it
+ * when the stack's account is known; in environment-agnostic stacks it cannot be known at synth time, so the
+ * finding is acknowledged on that permission (the source ARN still names this account's API).
+ */
+export function secureLambdaPermissions(scope: Construct): void {
+  for (const child of scope.node.findAll()) {
+    if (!(child instanceof lambda.CfnPermission) || SECURED.has(child)) continue;
+    SECURED.add(child);
+    const account = Stack.of(child).account;
+    if (!Token.isUnresolved(account)) {
+      child.sourceAccount = account;
+    } else {
+      acknowledge(child, {
+        id: 'CT.LAMBDA.PR.2',
+        reason:
+          'Environment-agnostic stack: the account id is not known at synth time. The permission\'s SourceArn is ' +
+          'this account\'s API (execute-api ARN built from AWS::AccountId), which confines invocation to it',
+      });
+    }
+  }
+}
+
+/** Per-method findings that follow from the chosen authorization, acknowledged on that method only. */
+export function acknowledgeMethod(method: apigateway.Method, kind: AuthorizationKind, preflight: boolean = false): void {
+  if (preflight) {
+    const reason = 'CORS preflight (OPTIONS) requests carry no credentials by the Fetch standard, so this method cannot be authorized; it returns only CORS headers from a mock integration';
+    for (const id of ['AwsSolutions-APIG4', 'AwsSolutions-COG4', 'CT.APIGATEWAY.PR.5']) acknowledge(method, { id, reason });
+    return;
+  }
+  if (kind !== AuthorizationKind.COGNITO && kind !== AuthorizationKind.NONE) {
+    acknowledge(method, {
+      id: 'AwsSolutions-COG4',
+      reason: `The API owner chose ${kind} authorization for this method instead of a Cognito user pool authorizer; the method is authorized`,
+    });
+  }
+}
+
+/**
+ * The NIST, HIPAA and PCI packs want an encrypted cache on every stage. Without a cache there is no cached data
+ * at rest to protect; a cache cluster is billed hourly, so it is created only when `stage.cache` asks for one.
+ */
+export function acknowledgeNoCache(stage: apigateway.Stage): void {
+  const reason =
+    'No stage cache was requested, so no response data is cached at rest; a cache cluster is a billed always-on ' +
+    'resource created (always encrypted) only when stage.cache is set';
+  for (const id of ['NIST.800.53.R5-APIGWCacheEnabledAndEncrypted', 'HIPAA.Security-APIGWCacheEnabledAndEncrypted', 'PCI.DSS.321-APIGWCacheEnabledAndEncrypted']) {
+    acknowledge(stage, { id, reason });
+  }
+}

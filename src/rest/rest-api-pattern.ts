@@ -1,0 +1,329 @@
+import { Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { RestAuthorizers } from './authorizers';
+import { CorsSettings, ResourcePolicyOptions, addGatewayResponses, renderCors, renderResourcePolicy } from './gateway';
+import { bindJwtAuthorizerFunction } from './jwt-function';
+import { acknowledgeMethod, acknowledgeNoCache, consolidateLambdaPermission, secureLambdaPermissions } from './permissions';
+import { ApiGatewayAccountLogging } from '../core/account-logging';
+import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
+import { ApiObservability, ObservabilityOptions } from '../core/observability';
+import { checkOneOf } from '../core/private/validation';
+import { RouteOptions, RouteTable, defaultOperationName, validateRoute } from '../core/routes';
+import { StageSettings, methodSettingPath, renderStageOptions, validateStageSettings } from '../core/stage';
+
+/**
+ * Properties shared by the REST patterns.
+ */
+export interface RestApiPatternProps {
+  /**
+   * API name.
+   * @default - a name derived from the construct path
+   */
+  readonly apiName?: string;
+  /**
+   * API description.
+   * @default - none
+   */
+  readonly description?: string;
+  /**
+   * Stage settings: name, variables, throttling, cache, logging.
+   * @default - stage `prod`, ERROR logging, 1,000 rps / 2,000 burst, no cache
+   */
+  readonly stage?: StageSettings;
+  /**
+   * Logs, alarms, dashboard and tracing.
+   * @default - see `ObservabilityOptions`
+   */
+  readonly observability?: ObservabilityOptions;
+  /**
+   * CORS with an explicit origin list.
+   * @default - no CORS
+   */
+  readonly cors?: CorsSettings;
+  /**
+   * A resource policy restricting callers by source address or account.
+   * @default - no resource policy
+   */
+  readonly resourcePolicy?: ResourcePolicyOptions;
+  /**
+   * Create the account-level CloudWatch Logs role of API Gateway (once per app and environment). Switch it off
+   * when your account is already configured.
+   * @default true
+   */
+  readonly accountLogging?: boolean;
+  /**
+   * Attach a backend client certificate to the stage, so backends can verify calls come from API Gateway.
+   * @default true
+   */
+  readonly clientCertificate?: boolean;
+  /**
+   * VPC for the library's own Lambda functions (such as the JWT authorizer), in its private subnets with egress.
+   * @default - no VPC; the "Lambda in VPC" findings are acknowledged on each function, with the reason
+   */
+  readonly lambdaVpc?: ec2.IVpc;
+}
+
+/**
+ * What a REST pattern passes to the shared base.
+ */
+export interface RestApiPatternBaseProps extends RestApiPatternProps {
+  /** Default authorization of every route. */
+  readonly authorization: ApiAuthorization;
+  /** REGIONAL, EDGE or PRIVATE. */
+  readonly endpointType: apigateway.EndpointType;
+  /**
+   * A resource policy the pattern builds itself (PrivateVpcApi); takes precedence over `resourcePolicy`.
+   * @default - rendered from `resourcePolicy`
+   */
+  readonly policy?: iam.PolicyDocument;
+}
+
+/**
+ * The shared base of the REST patterns: one route table as the single source of truth, a stage with logging,
+ * tracing, throttling and caching, authorizers, request validation, JSON gateway responses, consolidated Lambda
+ * permissions, and observability.
+ */
+export abstract class RestApiPattern extends Construct {
+  /** The REST API. Escape hatch: `api.node.defaultChild` is the `CfnRestApi`. */
+  public readonly api: apigateway.RestApi;
+  /** The stage. */
+  public readonly stage: apigateway.Stage;
+  /** Logs, alarms, dashboard. */
+  public readonly observability: ApiObservability;
+  /** The backend client certificate, if any. */
+  public readonly clientCertificate?: apigateway.CfnClientCertificate;
+  /** The default authorization of the routes. */
+  public readonly authorization: ApiAuthorization;
+
+  private readonly routeTable = new RouteTable();
+  private readonly authorizerSet: RestAuthorizers;
+  private readonly stageSettings: StageSettings;
+  private readonly methodSettings: apigateway.CfnStage.MethodSettingProperty[] = [];
+  private validators?: { body: apigateway.RequestValidator; params: apigateway.RequestValidator };
+  private readonly lambdaVpc?: ec2.IVpc;
+  private readonly preflightSeen = new Set<apigateway.Method>();
+
+  protected constructor(
+    scope: Construct,
+    id: string,
+    props: RestApiPatternBaseProps,
+  ) {
+    super(scope, id);
+    checkOneOf(this, 'endpointType', props.endpointType, [apigateway.EndpointType.REGIONAL, apigateway.EndpointType.EDGE, apigateway.EndpointType.PRIVATE]);
+    this.authorization = props.authorization;
+    this.lambdaVpc = props.lambdaVpc;
+    this.stageSettings = props.stage ?? {};
+    const stageName = validateStageSettings(this, this.stageSettings);
+    const cors = props.cors ? renderCors(this, props.cors) : undefined;
+    const policy = props.policy ?? renderResourcePolicy(this, props.resourcePolicy);
+
+    this.observability = new ApiObservability(this, 'Observability', props.observability);
+    if (props.clientCertificate ?? true) {
+      this.clientCertificate = new apigateway.CfnClientCertificate(this, 'ClientCertificate', {
+        description: `Backend client certificate of ${this.node.path}`,
+      });
+    }
+    this.api = new apigateway.RestApi(this, 'Api', {
+      restApiName: props.apiName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
+      description: props.description,
+      endpointConfiguration: { types: [props.endpointType] },
+      cloudWatchRole: false,
+      policy,
+      defaultCorsPreflightOptions: cors,
+      deployOptions: {
+        ...renderStageOptions(this.stageSettings, this.observability.tracing),
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.observability.accessLogGroup),
+        accessLogFormat: ApiObservability.restAccessLogFormat(),
+        clientCertificateId: this.clientCertificate?.attrClientCertificateId,
+      },
+    });
+    this.stage = this.api.deploymentStage;
+    this.authorizerSet = new RestAuthorizers(this, (s, fid, auth) =>
+      bindJwtAuthorizerFunction(s, fid, auth, { observability: this.observability, vpc: this.lambdaVpc, routes: () => this.routeTable.routes }),
+    );
+
+    addGatewayResponses(this.api, cors);
+    if (!this.stageSettings.cache) acknowledgeNoCache(this.stage);
+    this.observability.watchRestApi({ apiName: this.api.restApiName, apiId: this.api.restApiId, stageName });
+    this.stage.node.addDependency(this.observability.executionLogGroup(this.api.restApiId, stageName));
+    if (props.accountLogging ?? true) ApiGatewayAccountLogging.of(this).addDependent(this.stage);
+
+    // Per-route method settings are added to the stage's own as routes arrive.
+    const cfnStage = this.stage.node.defaultChild as apigateway.CfnStage;
+    const stageLevel = cfnStage.methodSettings;
+    cfnStage.methodSettings = Lazy.any({
+      produce: () => [...((Stack.of(this).resolve(stageLevel) as unknown[]) ?? []), ...this.methodSettings],
+    }) as unknown as apigateway.CfnStage.MethodSettingProperty[];
+
+    this.node.addValidation({ validate: () => (this.routeTable.size === 0 ? [`${this.node.path}: the API has no route: call addRoute() at least once`] : []) });
+  }
+
+  /**
+   * Adds a route and returns its method.
+   *
+   * @param method HTTP method: ANY, GET, PUT, POST, DELETE, PATCH, HEAD or OPTIONS
+   * @param path resource path such as `/orders/{id}`
+   * @param integration the backend; Lambda integrations share one permission per function per API
+   */
+  public addRoute(method: string, path: string, integration: apigateway.Integration, options: RouteOptions = {}): apigateway.Method {
+    const httpMethod = validateRoute(this, method, path, options);
+    this.routeTable.assertNew(this, httpMethod, path);
+    const auth = options.authorization ?? this.authorization;
+    const bound = this.authorizerSet.bind(auth, options.scopes);
+    const validators = this.requestValidators();
+    const requestParameters: Record<string, boolean> = { ...options.requestParameters };
+    for (const param of path.match(/\{[^}]+\}/g) ?? []) requestParameters[`method.request.path.${param.replace(/[{}+]/g, '')}`] = true;
+
+    const cacheEnabled = this.stageSettings.cache !== undefined && (options.cache?.enabled ?? httpMethod === 'GET');
+    const cacheKeys = [...(options.cache?.keyParameters ?? [])];
+    if (cacheEnabled && bound.tokenHeader) {
+      const header = `method.request.header.${bound.tokenHeader}`;
+      requestParameters[header] = requestParameters[header] ?? false;
+      cacheKeys.push(header);
+    }
+    for (const key of cacheKeys) requestParameters[key] = requestParameters[key] ?? false;
+
+    consolidateLambdaPermission(integration);
+    const resource = this.api.root.resourceForPath(path);
+    const model = options.requestSchema
+      ? this.api.addModel(`${defaultOperationName(httpMethod, path)}Model`, { contentType: 'application/json', schema: options.requestSchema })
+      : undefined;
+    const result = resource.addMethod(httpMethod, integration, {
+      authorizationType: bound.authorizationType,
+      authorizer: bound.authorizer,
+      authorizationScopes: bound.scopes,
+      apiKeyRequired: options.apiKeyRequired ?? false,
+      operationName: options.operationName ?? defaultOperationName(httpMethod, path),
+      requestParameters: Object.keys(requestParameters).length ? requestParameters : undefined,
+      requestValidator: model ? validators.body : validators.params,
+      requestModels: model ? { 'application/json': model } : undefined,
+    });
+    if (cacheKeys.length && cacheEnabled) {
+      (result.node.defaultChild as apigateway.CfnMethod).addPropertyOverride('Integration.CacheKeyParameters', [...new Set(cacheKeys)]);
+    }
+    this.addMethodSetting(httpMethod, path, options, cacheEnabled);
+    this.routeTable.add({ method: httpMethod, path, options, integration, cfnMethod: result });
+    secureLambdaPermissions(this);
+    acknowledgeMethod(result, auth.kind);
+    this.acknowledgePreflight();
+    return result;
+  }
+
+  /** Every route added so far, as `METHOD /path`. */
+  public get routes(): string[] {
+    return this.routeTable.routes.map((r) => `${r.method} ${r.path}`);
+  }
+
+  /** The authorizers the API uses. */
+  public get authorizers(): apigateway.IAuthorizer[] {
+    return this.authorizerSet.authorizers;
+  }
+
+  /** The URL of the stage. */
+  public get url(): string {
+    return this.api.url;
+  }
+
+  /**
+   * Grants `grantee` permission to invoke the API (IAM-authorized routes).
+   *
+   * @param method HTTP method, or `*` for all
+   * @param path resource path, or `/*` for all
+   */
+  public grantInvoke(grantee: iam.IGrantable, method: string = '*', path: string = '/*'): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.arnForExecuteApi(method, path, this.stage.stageName)],
+    });
+  }
+
+  /** A metric of the stage (`AWS/ApiGateway`, dimensions ApiName and Stage). */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/ApiGateway',
+      metricName,
+      dimensionsMap: { ApiName: this.api.restApiName, Stage: this.stage.stageName },
+      ...props,
+    });
+  }
+
+  /** 5XX errors (Sum over 5 minutes by default). */
+  public metricServerError(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('5XXError', { statistic: 'Sum', ...props });
+  }
+
+  /** 4XX errors (Sum over 5 minutes by default). */
+  public metricClientError(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('4XXError', { statistic: 'Sum', ...props });
+  }
+
+  /** Requests (Sum). */
+  public metricCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Count', { statistic: 'Sum', ...props });
+  }
+
+  /** Latency (p99 by default). */
+  public metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Latency', { statistic: 'p99', ...props });
+  }
+
+  /** Integration latency (p99 by default). */
+  public metricIntegrationLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('IntegrationLatency', { statistic: 'p99', ...props });
+  }
+
+  /** Cache hits (Sum). */
+  public metricCacheHitCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('CacheHitCount', { statistic: 'Sum', ...props });
+  }
+
+  /** Cache misses (Sum). */
+  public metricCacheMissCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('CacheMissCount', { statistic: 'Sum', ...props });
+  }
+
+  private requestValidators() {
+    if (!this.validators) {
+      this.validators = {
+        body: this.api.addRequestValidator('BodyAndParametersValidator', { validateRequestBody: true, validateRequestParameters: true }),
+        params: this.api.addRequestValidator('ParametersValidator', { validateRequestBody: false, validateRequestParameters: true }),
+      };
+    }
+    return this.validators;
+  }
+
+  private addMethodSetting(httpMethod: string, path: string, options: RouteOptions, cacheEnabled: boolean): void {
+    const stageCache = this.stageSettings.cache;
+    const hasOwnCache = stageCache !== undefined && (options.cache !== undefined || httpMethod !== 'GET');
+    if (!options.throttle && !hasOwnCache) return;
+    const ttl = options.cache?.ttl ?? stageCache?.ttl;
+    this.methodSettings.push({
+      resourcePath: methodSettingPath(path),
+      httpMethod: httpMethod === 'ANY' ? '*' : httpMethod,
+      loggingLevel: this.stageSettings.loggingLevel ?? apigateway.MethodLoggingLevel.ERROR,
+      dataTraceEnabled: this.stageSettings.dataTrace ?? false,
+      metricsEnabled: this.stageSettings.detailedMetrics ?? true,
+      throttlingRateLimit: options.throttle?.rateLimit,
+      throttlingBurstLimit: options.throttle?.burstLimit,
+      cachingEnabled: stageCache !== undefined ? cacheEnabled : undefined,
+      cacheTtlInSeconds: stageCache !== undefined && cacheEnabled ? (ttl && !Token.isUnresolved(ttl) ? ttl.toSeconds() : 300) : undefined,
+      cacheDataEncrypted: stageCache !== undefined ? true : undefined,
+    });
+  }
+
+  /** CORS preflight methods cannot carry authorization: browsers send no credentials with them. */
+  private acknowledgePreflight(): void {
+    for (const child of this.api.root.node.findAll()) {
+      if (child instanceof apigateway.Method && child.httpMethod === 'OPTIONS' && !this.preflightSeen.has(child)) {
+        this.preflightSeen.add(child);
+        if (!this.routeTable.routes.some((r) => r.cfnMethod === child)) acknowledgeMethod(child, AuthorizationKind.NONE, true);
+      }
+    }
+  }
+}
+
