@@ -73,6 +73,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/lib-dynamodb@^3',
     '@aws-sdk/client-apigatewaymanagementapi@^3',
     '@aws-sdk/client-sqs@^3',
+    '@aws-sdk/client-api-gateway@^3',
     '@aws-lambda-powertools/logger@^2',
     '@aws-lambda-powertools/metrics@^2',
     '@types/aws-lambda@^8',
