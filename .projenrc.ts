@@ -74,6 +74,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-apigatewaymanagementapi@^3',
     '@aws-sdk/client-sqs@^3',
     '@aws-sdk/client-api-gateway@^3',
+    // OpenAPI export is validated in tests with a maintained validator.
+    '@seriousme/openapi-schema-validator@^2',
     '@aws-lambda-powertools/logger@^2',
     '@aws-lambda-powertools/metrics@^2',
     '@types/aws-lambda@^8',
