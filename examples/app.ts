@@ -15,7 +15,9 @@ import {
   ServerlessChecks,
 } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ApiGatewayAccountLogging, ApiObservability } from '../src';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, SecuredRestApi } from '../src';
 
 /** Shared observability for APIs you wire yourself (the patterns create their own). */
 class ObservabilityStack extends Stack {
@@ -27,9 +29,41 @@ class ObservabilityStack extends Stack {
   }
 }
 
+/** A public orders API: Cognito by default, IAM for an admin route, a cache on reads. */
+class OrdersApiStack extends Stack {
+  public readonly api: SecuredRestApi;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const pool = cognito.UserPool.fromUserPoolArn(this, 'Users', 'arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_example');
+    this.api = new SecuredRestApi(this, 'Orders', {
+      authorization: ApiAuthorization.cognito(pool, { scopes: ['orders/read'] }),
+      stage: { cache: { size: CacheSize.GB_0_5 } },
+      cors: { allowOrigins: ['https://shop.example.com'] },
+    });
+    const backend = (path: string) =>
+      new apigateway.HttpIntegration(`https://orders.internal.example.com${path}`, { proxy: true });
+    this.api.addRoute('GET', '/orders', backend('/orders'));
+    this.api.addRoute('POST', '/orders', backend('/orders'), {
+      scopes: ['orders/write'],
+      requestSchema: {
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['sku', 'quantity'],
+        properties: {
+          sku: { type: apigateway.JsonSchemaType.STRING, pattern: '^[A-Z0-9-]{3,32}$' },
+          quantity: { type: apigateway.JsonSchemaType.INTEGER, minimum: 1, maximum: 100 },
+        },
+        additionalProperties: false,
+      },
+    });
+    this.api.addRoute('GET', '/orders/{id}', backend('/orders/{id}'));
+    this.api.addRoute('DELETE', '/admin/orders/{id}', backend('/orders/{id}'), { authorization: ApiAuthorization.iam() });
+  }
+}
+
 /** Adds every stack of the example to `app`. */
 export function buildExample(app: App): Stack[] {
-  return [new ObservabilityStack(app, 'ExampleObservability')];
+  return [new ObservabilityStack(app, 'ExampleObservability'), new OrdersApiStack(app, 'ExampleOrdersApi')];
 }
 
 /** Registers the compliance packs as validation plugins: any unacknowledged finding fails the synth. */
