@@ -2,8 +2,8 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { IConstruct } from 'constructs';
 import { ApiAuthorization } from './authorization';
-import { ThrottleOptions, validateCacheTtl, validateThrottle } from './stage';
 import { checkLength, checkOneOf, checkPattern, fail } from './private/validation';
+import { ThrottleOptions, validateCacheTtl, validateThrottle } from './stage';
 
 /**
  * Per-route cache settings (the stage needs a cache, see `StageSettings.cache`).

@@ -26,7 +26,10 @@ export class CacheSize {
 
   /** Every valid size, smallest first. */
   public static all(): CacheSize[] {
-    return [CacheSize.GB_0_5, CacheSize.GB_1_6, CacheSize.GB_6_1, CacheSize.GB_13_5, CacheSize.GB_28_4, CacheSize.GB_58_2, CacheSize.GB_118, CacheSize.GB_237];
+    return [
+      CacheSize.GB_0_5, CacheSize.GB_1_6, CacheSize.GB_6_1, CacheSize.GB_13_5,
+      CacheSize.GB_28_4, CacheSize.GB_58_2, CacheSize.GB_118, CacheSize.GB_237,
+    ];
   }
 
   /**

@@ -123,28 +123,20 @@ export function renderResourcePolicy(scope: Construct, options: ResourcePolicyOp
       ...invoke,
     }),
   ];
-  if (options.allowedSourceCidrs?.length) {
+  const deny = (sid: string, operator: string, ranges: string[] | undefined) => {
+    if (!ranges?.length) return;
     statements.push(
       new iam.PolicyStatement({
-        sid: 'DenyOutsideAllowedSources',
+        sid,
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
-        conditions: { NotIpAddress: { 'aws:SourceIp': options.allowedSourceCidrs } },
+        conditions: { [operator]: { 'aws:SourceIp': ranges } },
         ...invoke,
       }),
     );
-  }
-  if (options.deniedSourceCidrs?.length) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'DenyBlockedSources',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        conditions: { IpAddress: { 'aws:SourceIp': options.deniedSourceCidrs } },
-        ...invoke,
-      }),
-    );
-  }
+  };
+  deny('DenyOutsideAllowedSources', 'NotIpAddress', options.allowedSourceCidrs);
+  deny('DenyBlockedSources', 'IpAddress', options.deniedSourceCidrs);
   const document = new iam.PolicyDocument({ statements });
   const size = JSON.stringify(document.toJSON()).length;
   if (size > 8192) fail(scope, 'resourcePolicy', `${size} characters`, 'must render to at most 8,192 characters');

@@ -1,8 +1,8 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ApiAuthorization } from '../core/authorization';
 import { ApiObservability } from '../core/observability';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RouteEntry } from '../core/routes';
 
 export interface JwtFunctionContext {

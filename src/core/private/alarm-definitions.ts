@@ -39,29 +39,24 @@ function metric(metricName: string, dimensionsMap: Record<string, string>, stati
  */
 export function restApiAlarmDefinitions(apiName: string, stage: string, t: ResolvedThresholds): AlarmDefinition[] {
   const dims = { ApiName: apiName, Stage: stage };
+  // The Average of 5XXError/4XXError is the fraction of requests that failed.
+  const errorRate = (code: string, id: string, threshold: number): AlarmDefinition => {
+    const name = `m${code.toLowerCase()}`;
+    return {
+      id,
+      title: `${code} error rate (%)`,
+      metric: new cloudwatch.MathExpression({
+        expression: `100 * ${name}`,
+        usingMetrics: { [name]: metric(`${code}Error`, dims, 'Average') },
+        period: PERIOD,
+        label: `${code} rate %`,
+      }),
+      alarm: { threshold, description: `${code} error rate of ${apiName}/${stage} over ${threshold}%` },
+    };
+  };
   return [
-    {
-      id: 'ServerErrorRate',
-      title: '5XX error rate (%)',
-      metric: new cloudwatch.MathExpression({
-        expression: '100 * m5xx',
-        usingMetrics: { m5xx: metric('5XXError', dims, 'Average') },
-        period: PERIOD,
-        label: '5XX rate %',
-      }),
-      alarm: { threshold: t.serverErrorRatePercent, description: `5XX error rate of ${apiName}/${stage} over ${t.serverErrorRatePercent}%` },
-    },
-    {
-      id: 'ClientErrorRate',
-      title: '4XX error rate (%)',
-      metric: new cloudwatch.MathExpression({
-        expression: '100 * m4xx',
-        usingMetrics: { m4xx: metric('4XXError', dims, 'Average') },
-        period: PERIOD,
-        label: '4XX rate %',
-      }),
-      alarm: { threshold: t.clientErrorRatePercent, description: `4XX error rate of ${apiName}/${stage} over ${t.clientErrorRatePercent}%` },
-    },
+    errorRate('5XX', 'ServerErrorRate', t.serverErrorRatePercent),
+    errorRate('4XX', 'ClientErrorRate', t.clientErrorRatePercent),
     {
       id: 'LatencyP99',
       title: 'Latency p99 (ms)',
