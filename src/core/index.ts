@@ -1,5 +1,6 @@
 export * from './observability';
 export * from './account-logging';
 export * from './authorization';
+export * from './firewall';
 export { CacheSize, CacheOptions, StageSettings, ThrottleOptions } from './stage';
 export { RouteOptions, RouteCacheOptions } from './routes';

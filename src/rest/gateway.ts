@@ -6,6 +6,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ipVersionOf } from '../core/private/network';
 import { checkCount, checkDuration, checkPattern, checkUnique, fail } from '../core/private/validation';
 
 /**
@@ -58,8 +59,6 @@ export interface ResourcePolicyOptions {
 }
 
 const ORIGIN = /^https?:\/\/(?:\*\.)?[A-Za-z0-9.-]+(?::\d{1,5})?$/;
-const CIDR_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\/(?:3[0-2]|[12]?\d))?$/;
-const CIDR_V6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(?:\/(?:12[0-8]|1[01]\d|[1-9]?\d))?$/;
 const ACCOUNT = /^\d{12}$/;
 
 /** Checks CORS settings; returns the L2 preflight options. */
@@ -106,7 +105,7 @@ export function renderResourcePolicy(scope: Construct, options: ResourcePolicyOp
   if (!options) return undefined;
   const cidrs = (prop: string, list: string[] | undefined) => {
     for (const c of list ?? []) {
-      if (!CIDR_V4.test(c) && !CIDR_V6.test(c)) fail(scope, prop, c, 'entries must be IPv4 or IPv6 addresses or CIDR ranges');
+      if (!ipVersionOf(c)) fail(scope, prop, c, 'entries must be IPv4 or IPv6 addresses or CIDR ranges');
       if (/\/0$/.test(c)) fail(scope, prop, c, 'must not be a /0 range (use no restriction instead)');
     }
   };

@@ -10,6 +10,7 @@ import { bindJwtAuthorizerFunction } from './jwt-function';
 import { acknowledgeMethod, acknowledgeNoCache, consolidateLambdaPermission, secureLambdaPermissions } from './permissions';
 import { ApiGatewayAccountLogging } from '../core/account-logging';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
+import { ApiFirewall, FirewallOptions } from '../core/firewall';
 import { ApiObservability, ObservabilityOptions } from '../core/observability';
 import { checkOneOf } from '../core/private/validation';
 import { RouteOptions, RouteTable, defaultOperationName, validateRoute } from '../core/routes';
@@ -49,6 +50,17 @@ export interface RestApiPatternProps {
    * @default - no resource policy
    */
   readonly resourcePolicy?: ResourcePolicyOptions;
+  /**
+   * The WAF web ACL associated with the stage: managed rule groups, a rate-based rule, IP and geo lists, logging.
+   * @default - the `FirewallOptions` defaults
+   */
+  readonly firewall?: FirewallOptions;
+  /**
+   * Associate a WAF web ACL with the stage. Switch it off only when another web ACL protects the API (for
+   * example one managed by AWS Firewall Manager).
+   * @default true
+   */
+  readonly firewallEnabled?: boolean;
   /**
    * Create the account-level CloudWatch Logs role of API Gateway (once per app and environment). Switch it off
    * when your account is already configured.
@@ -96,6 +108,8 @@ export abstract class RestApiPattern extends Construct {
   public readonly observability: ApiObservability;
   /** The backend client certificate, if any. */
   public readonly clientCertificate?: apigateway.CfnClientCertificate;
+  /** The WAF web ACL of the stage, unless switched off. */
+  public readonly firewall?: ApiFirewall;
   /** The default authorization of the routes. */
   public readonly authorization: ApiAuthorization;
 
@@ -146,6 +160,14 @@ export abstract class RestApiPattern extends Construct {
       bindJwtAuthorizerFunction(s, fid, auth, { observability: this.observability, vpc: this.lambdaVpc, routes: () => this.routeTable.routes }),
     );
 
+    if (props.firewallEnabled ?? true) {
+      this.firewall = new ApiFirewall(this, 'Firewall', {
+        ...props.firewall,
+        encryptionKey: this.observability.encryptionKey,
+        logRetention: this.observability.logRetention,
+        associatedResourceArn: this.stage.stageArn,
+      });
+    }
     addGatewayResponses(this.api, cors);
     if (!this.stageSettings.cache) acknowledgeNoCache(this.stage);
     this.observability.watchRestApi({ apiName: this.api.restApiName, apiId: this.api.restApiId, stageName });

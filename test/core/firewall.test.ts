@@ -1,0 +1,132 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { ApiFirewall, ApiFirewallProps } from '../../src';
+import { complianceFindings, formatFindings } from '../support/compliance';
+import { newStack } from '../support/fixtures';
+
+function build(props: ApiFirewallProps = {}) {
+  const stack = newStack();
+  const firewall = new ApiFirewall(stack, 'Fw', { associatedResourceArn: 'arn:aws:apigateway:eu-west-1::/restapis/abc/stages/prod', ...props });
+  return { stack, firewall, template: Template.fromStack(stack) };
+}
+
+function ruleNames(template: Template): string[] {
+  const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+  return acl.Properties.Rules.map((r: { Name: string }) => r.Name);
+}
+
+describe('ApiFirewall defaults', () => {
+  test('REGIONAL web ACL: rate rule first, then the four managed groups in order, blocking', () => {
+    const { template } = build();
+    expect(ruleNames(template)).toEqual([
+      'RateLimitPerIp',
+      'AWSManagedRulesAmazonIpReputationList',
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'AWSManagedRulesSQLiRuleSet',
+    ]);
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: Match.arrayWith([
+        Match.objectLike({ Name: 'RateLimitPerIp', Priority: 0, Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 } } }),
+        Match.objectLike({ Name: 'AWSManagedRulesCommonRuleSet', OverrideAction: { None: {} } }),
+      ]),
+    });
+  });
+
+  test('logs to an encrypted aws-waf-logs-* group, one year, with authorization and cookie redacted', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+      RetentionInDays: 365,
+      KmsKeyId: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }],
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test('associates with the given resource', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { ResourceArn: 'arn:aws:apigateway:eu-west-1::/restapis/abc/stages/prod' });
+  });
+
+  test('no unacknowledged compliance finding', () => {
+    const { stack } = build();
+    expect(formatFindings(complianceFindings(stack))).toEqual([]);
+  });
+});
+
+describe('ApiFirewall overrides', () => {
+  test('IP allow and block lists become one IP set per version; geo, size, bot control, extra groups', () => {
+    const { template, firewall } = build({
+      allowedIpRanges: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7'],
+      blockedIpRanges: ['203.0.113.66/32'],
+      blockedCountries: ['KP', 'IR'],
+      maxBodySizeBytes: 8192,
+      botControl: true,
+      additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet'],
+      managedRulesInCount: ['AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY'],
+      rateLimit: 500,
+      rateLimitWindowSeconds: 60,
+    });
+    expect(firewall.ipSets).toHaveLength(3);
+    template.hasResourceProperties('AWS::WAFv2::IPSet', { IPAddressVersion: 'IPV4', Addresses: ['203.0.113.0/24', '198.51.100.7/32'] });
+    template.hasResourceProperties('AWS::WAFv2::IPSet', { IPAddressVersion: 'IPV6', Addresses: ['2001:db8::/32'] });
+    expect(ruleNames(template)).toEqual([
+      'BlockedIps', 'OutsideAllowedIps', 'BlockedCountries', 'RateLimitPerIp', 'BodySizeLimit',
+      'AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet',
+      'AWSManagedRulesSQLiRuleSet', 'AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesBotControlRuleSet',
+    ]);
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([
+        Match.objectLike({ Name: 'OutsideAllowedIps', Statement: { NotStatement: { Statement: { OrStatement: Match.anyValue() } } } }),
+        Match.objectLike({ Name: 'BlockedCountries', Statement: { GeoMatchStatement: { CountryCodes: ['KP', 'IR'] } } }),
+        Match.objectLike({ Name: 'RateLimitPerIp', Statement: { RateBasedStatement: Match.objectLike({ Limit: 500, EvaluationWindowSec: 60 }) } }),
+        Match.objectLike({
+          Name: 'BodySizeLimit',
+          Statement: { SizeConstraintStatement: Match.objectLike({ Size: 8192, ComparisonOperator: 'GT', FieldToMatch: { Body: { OversizeHandling: 'MATCH' } } }) },
+        }),
+        Match.objectLike({
+          Name: 'AWSManagedRulesCommonRuleSet',
+          Statement: { ManagedRuleGroupStatement: Match.objectLike({ RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }] }) },
+        }),
+      ]),
+    });
+  });
+
+  test('count mode counts with every rule and group', () => {
+    const { template } = build({ countMode: true, blockedCountries: ['KP'] });
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+    for (const rule of acl.Properties.Rules) {
+      expect(rule.Action ?? rule.OverrideAction).toEqual({ Count: {} });
+    }
+  });
+
+  test('logging can be switched off; a given retention is used', () => {
+    expect(build({ logging: false }).template.findResources('AWS::WAFv2::LoggingConfiguration')).toEqual({});
+    build({ logRetention: logs.RetentionDays.TWO_YEARS }).template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731 });
+  });
+
+  test.each([
+    [{ rateLimit: 5 }, 'Test/Fw: invalid rateLimit 5: must be an integer between 10 and 2000000000'],
+    [{ rateLimit: 100.5 }, 'Test/Fw: invalid rateLimit 100.5'],
+    [{ rateLimitWindowSeconds: 30 }, 'Test/Fw: invalid rateLimitWindowSeconds 30: must be one of 60, 120, 300, 600'],
+    [{ maxBodySizeBytes: -1 }, 'Test/Fw: invalid maxBodySizeBytes -1: must be an integer between 0 and 21474836480'],
+    [{ blockedCountries: [] }, 'Test/Fw: invalid blockedCountries "0 item(s)": must have at least 1 item(s)'],
+    [{ blockedCountries: ['de'] }, 'Test/Fw: invalid blockedCountries "de": entries must be ISO 3166-1 alpha-2 codes such as DE'],
+    [{ blockedCountries: ['DEU'] }, 'Test/Fw: invalid blockedCountries "DEU"'],
+    [{ allowedIpRanges: ['300.1.1.1/32'] }, 'Test/Fw: invalid allowedIpRanges "300.1.1.1/32": entries must be IPv4 or IPv6 CIDR ranges'],
+    [{ allowedIpRanges: [] }, 'Test/Fw: invalid allowedIpRanges "0 item(s)"'],
+    [{ blockedIpRanges: ['0.0.0.0/0'] }, 'Test/Fw: invalid blockedIpRanges "0.0.0.0/0": must not be a /0 range'],
+    [{ blockedIpRanges: ['2001:db8::1::2'] }, 'Test/Fw: invalid blockedIpRanges "2001:db8::1::2"'],
+    [{ additionalManagedRuleGroups: ['MyGroup'] }, 'Test/Fw: invalid additionalManagedRuleGroups "MyGroup": entries must be AWS managed rule group names'],
+    [{ managedRulesInCount: ['AWSManagedRulesCommonRuleSet'] }, 'Test/Fw: invalid managedRulesInCount "AWSManagedRulesCommonRuleSet": entries must be GroupName:RuleName'],
+    [{ scope: 'GLOBAL' }, 'Test/Fw: invalid scope "GLOBAL": must be one of "REGIONAL", "CLOUDFRONT"'],
+    [{ blockedCountries: ['D1'] }, 'Test/Fw: invalid blockedCountries "D1"'],
+  ])('bad props fail clearly: %j', (props, message) => {
+    expect(() => build(props as ApiFirewallProps)).toThrow(message);
+  });
+});
