@@ -1,16 +1,68 @@
+/**
+ * The bundled JWT authorizer function of a REST API: hardened (see core/private/functions.ts) and configured
+ * through the environment contract of src/runtime/jwt/config.ts. Internal to the REST base.
+ */
+import { Lazy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { JwtAuthorizerFunction } from '../authorizers/jwt-authorizer-function';
 import { ApiAuthorization } from '../core/authorization';
 import { ApiObservability } from '../core/observability';
+import { acknowledgeFunctionFindings, hardenedFunctionOptions, FunctionHardening } from '../core/private/functions';
 import { RouteEntry } from '../core/routes';
 
+/** What the REST base gives the factory. */
 export interface JwtFunctionContext {
   readonly observability: ApiObservability;
   readonly vpc?: ec2.IVpc;
+  /** The API's routes, read at synth time (routes are added after the authorizer is created). */
   readonly routes: () => RouteEntry[];
 }
 
-export function bindJwtAuthorizerFunction(_scope: Construct, _id: string, _auth: ApiAuthorization, _ctx: JwtFunctionContext): lambda.IFunction {
-  throw new Error('TEMPORARY: waiting for the bundled JWT authorizer');
+/** Route key -> scopes, for the routes this authorization protects (API default or explicit). */
+export function routeScopesFor(auth: ApiAuthorization, routes: RouteEntry[], defaultAuthorization: ApiAuthorization): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const route of routes) {
+    if ((route.options.authorization ?? defaultAuthorization) !== auth) continue;
+    out[`${route.method} ${route.path}`] = route.options.scopes ?? [];
+  }
+  return out;
+}
+
+/** Creates the authorizer function for `auth` (a JWT authorization). */
+export function bindJwtAuthorizerFunction(
+  scope: Construct,
+  id: string,
+  auth: ApiAuthorization,
+  context: JwtFunctionContext & { readonly defaultAuthorization: ApiAuthorization },
+): lambda.IFunction {
+  const options = auth.jwtOptions!;
+  const hardening: FunctionHardening = {
+    encryptionKey: context.observability.encryptionKey,
+    createLogGroup: (logId) => context.observability.createLogGroup(`${id}${logId}`),
+    vpc: context.vpc,
+    tracing: context.observability.tracing,
+  };
+  const spec = {
+    purpose: `Verifies JWTs from ${options.issuer} for ${scope.node.path}`,
+    noVpcReason: 'the authorizer fetches the issuer\'s public JWKS over the internet and holds no data',
+    memorySize: 256,
+    environment: {
+      JWT_ISSUER: options.issuer,
+      JWT_AUDIENCE: options.audience.join(','),
+      ...(options.jwksUri ? { JWT_JWKS_URI: options.jwksUri } : {}),
+      ...(options.requiredScopes?.length ? { JWT_REQUIRED_SCOPES: options.requiredScopes.join(' ') } : {}),
+      JWT_ROUTE_SCOPES: Lazy.string({ produce: () => JSON.stringify(routeScopesFor(auth, context.routes(), context.defaultAuthorization)) }),
+      JWT_TOKEN_HEADER: options.headerName ?? 'Authorization',
+    },
+  };
+  const fn = new JwtAuthorizerFunction(scope, id, {
+    ...hardenedFunctionOptions(scope, id, hardening, spec),
+    loggingFormat: lambda.LoggingFormat.JSON,
+    applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+    systemLogLevelV2: lambda.SystemLogLevel.WARN,
+  });
+  acknowledgeFunctionFindings(fn, hardening, spec);
+  return fn;
 }

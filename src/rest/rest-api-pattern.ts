@@ -157,7 +157,12 @@ export abstract class RestApiPattern extends Construct {
     });
     this.stage = this.api.deploymentStage;
     this.authorizerSet = new RestAuthorizers(this, (s, fid, auth) =>
-      bindJwtAuthorizerFunction(s, fid, auth, { observability: this.observability, vpc: this.lambdaVpc, routes: () => this.routeTable.routes }),
+      bindJwtAuthorizerFunction(s, fid, auth, {
+        observability: this.observability,
+        vpc: this.lambdaVpc,
+        routes: () => this.routeTable.routes,
+        defaultAuthorization: this.authorization,
+      }),
     );
 
     if (props.firewallEnabled ?? true) {

@@ -85,6 +85,12 @@ export function hardenedFunctionOptions(
     encryptionMasterKey: hardening.encryptionKey,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
+    // Marks the queue as a dead-letter queue (Control Tower CT.SQS.PR.1 exempts such queues from needing one).
+    redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
+  });
+  acknowledge(deadLetterQueue, {
+    id: 'Serverless-SQSRedrivePolicy',
+    reason: 'This queue is itself the terminal dead-letter queue of a Lambda function; a queue behind it would only move the same failed events again',
   });
   if (hardening.vpc) {
     role.addToPrincipalPolicy(
