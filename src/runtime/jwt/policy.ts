@@ -30,6 +30,18 @@ export function routeResource(routeKey: string): string {
   return `${method === 'ANY' ? '*' : method}${resourcePath === '/' ? '/' : resourcePath}`;
 }
 
+/** Route resources and their scopes, computed once per configuration (the hot path only filters). */
+const compiled = new WeakMap<Record<string, string[]>, Array<readonly [string, string[]]>>();
+
+function compile(routeScopes: Record<string, string[]>): Array<readonly [string, string[]]> {
+  let entries = compiled.get(routeScopes);
+  if (!entries) {
+    entries = Object.entries(routeScopes).map(([key, needed]) => [routeResource(key), needed] as const);
+    compiled.set(routeScopes, entries);
+  }
+  return entries;
+}
+
 /** The resources the token may invoke: routes whose scopes it holds, or only the called method. */
 export function allowedResources(
   methodArn: string,
@@ -39,9 +51,11 @@ export function allowedResources(
   const parsed = parseMethodArn(methodArn);
   if (!parsed || !routeScopes) return parsed ? [methodArn] : [];
   const base = `${parsed.prefix}:${parsed.apiId}/${parsed.stage}/`;
-  return Object.entries(routeScopes)
-    .filter(([, needed]) => needed.every((s) => tokenScopes.has(s)))
-    .map(([key]) => base + routeResource(key));
+  const out: string[] = [];
+  for (const [resource, needed] of compile(routeScopes)) {
+    if (needed.every((s) => tokenScopes.has(s))) out.push(base + resource);
+  }
+  return out;
 }
 
 export function allowPolicy(principalId: string, resources: string[], context: Record<string, string>): AuthorizerPolicy {

@@ -1,0 +1,79 @@
+/**
+ * JWT authorizer: verifications per second of the authorizer's decision (token extraction, prechecks,
+ * aws-jwt-verify, scope checks, policy building) with a warm JWKS, as a ratio to calling aws-jwt-verify
+ * directly in the same run; and the size of the built bundle.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
+import { decide } from '../src/runtime/jwt/authorize';
+import { parseConfig } from '../src/runtime/jwt/config';
+import { createVerifier } from '../src/runtime/jwt/verify';
+import { AUDIENCE, ISSUER, claims, rsaKey, sign } from '../test/handlers/support/jwt';
+import type { BenchResult } from './index';
+
+const JWKS_URI = 'https://login.example.com/.well-known/jwks.json';
+const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/orders';
+const ITERATIONS = 4000;
+const ROUNDS = 5;
+
+async function perSecond(fn: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < ITERATIONS; i++) await fn();
+  return ITERATIONS / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+export async function run(): Promise<BenchResult> {
+  const key = rsaKey();
+  const token = sign(claims(), key);
+  const warmCache = () => {
+    const cache = new SimpleJwksCache();
+    cache.addJwks(JWKS_URI, { keys: [key.jwk as never] });
+    return cache;
+  };
+  const config = parseConfig({
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    JWT_JWKS_URI: JWKS_URI,
+    JWT_ROUTE_SCOPES: JSON.stringify({ 'GET /orders': ['orders:read'], 'GET /orders/{id}': ['orders:read'], 'POST /orders': ['orders:write'] }),
+  });
+  const ours = createVerifier(config, warmCache());
+  const direct = JwtVerifier.create({ issuer: ISSUER, audience: AUDIENCE, jwksUri: JWKS_URI }, { jwksCache: warmCache() });
+  const event = { type: 'TOKEN', methodArn: METHOD_ARN, authorizationToken: `Bearer ${token}` };
+  const check = await decide(event, config, ours);
+  if (!('policy' in check)) throw new Error('benchmark token was rejected');
+
+  const handlerRates: number[] = [];
+  const directRates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate the order so neither side always runs on a warmer process.
+    if (r % 2 === 0) {
+      directRates.push(await perSecond(() => direct.verify(token)));
+      handlerRates.push(await perSecond(() => decide(event, config, ours)));
+    } else {
+      handlerRates.push(await perSecond(() => decide(event, config, ours)));
+      directRates.push(await perSecond(() => direct.verify(token)));
+    }
+  }
+  const handler = median(handlerRates);
+  const baseline = median(directRates);
+  const bundle = path.join(__dirname, '..', 'assets', 'authorizers', 'jwt-authorizer.lambda', 'index.js');
+  const bundleKb = fs.existsSync(bundle) ? fs.statSync(bundle).size / 1024 : NaN;
+  return {
+    title: `JWT authorizer, warm JWKS (median of ${ROUNDS} rounds x ${ITERATIONS} verifications)`,
+    columns: ['measure', 'value', 'goal'],
+    rows: [
+      ['aws-jwt-verify directly (verifications/s)', Math.round(baseline), ''],
+      ['authorizer decision (verifications/s)', Math.round(handler), ''],
+      ['authorizer / direct', Number((handler / baseline).toFixed(3)), '>= 0.9 (overhead < 10 %)'],
+      ['overhead %', Number(((1 - handler / baseline) * 100).toFixed(1)), '< 10'],
+      ['bundle size (KB, minified)', Number(bundleKb.toFixed(1)), '< 25'],
+    ],
+  };
+}
