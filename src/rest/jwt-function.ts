@@ -3,21 +3,19 @@
  * through the environment contract of src/runtime/jwt/config.ts. Internal to the REST base.
  */
 import { Lazy } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { JwtAuthorizerFunction } from '../authorizers/jwt-authorizer-function';
 import { ApiAuthorization } from '../core/authorization';
-import { ApiObservability } from '../core/observability';
 import { acknowledgeFunctionFindings, hardenedFunctionOptions, FunctionHardening } from '../core/private/functions';
 import { RouteEntry } from '../core/routes';
 
 /** What the REST base gives the factory. */
 export interface JwtFunctionContext {
-  readonly observability: ApiObservability;
-  readonly vpc?: ec2.IVpc;
+  readonly hardening: FunctionHardening;
   /** The API's routes, read at synth time (routes are added after the authorizer is created). */
   readonly routes: () => RouteEntry[];
+  readonly defaultAuthorization: ApiAuthorization;
 }
 
 /** Route key -> scopes, for the routes this authorization protects (API default or explicit). */
@@ -35,15 +33,10 @@ export function bindJwtAuthorizerFunction(
   scope: Construct,
   id: string,
   auth: ApiAuthorization,
-  context: JwtFunctionContext & { readonly defaultAuthorization: ApiAuthorization },
+  context: JwtFunctionContext,
 ): lambda.IFunction {
   const options = auth.jwtOptions!;
-  const hardening: FunctionHardening = {
-    encryptionKey: context.observability.encryptionKey,
-    createLogGroup: (logId) => context.observability.createLogGroup(`${id}${logId}`),
-    vpc: context.vpc,
-    tracing: context.observability.tracing,
-  };
+  const hardening = context.hardening;
   const spec = {
     purpose: `Verifies JWTs from ${options.issuer} for ${scope.node.path}`,
     noVpcReason: 'the authorizer fetches the issuer\'s public JWKS over the internet and holds no data',

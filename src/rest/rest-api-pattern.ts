@@ -6,12 +6,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { RestAuthorizers } from './authorizers';
 import { CorsSettings, ResourcePolicyOptions, addGatewayResponses, renderCors, renderResourcePolicy } from './gateway';
+import { requireAuthorizedCacheInvalidation } from './cache-control';
 import { bindJwtAuthorizerFunction } from './jwt-function';
 import { acknowledgeMethod, acknowledgeNoCache, consolidateLambdaPermission, secureLambdaPermissions } from './permissions';
 import { ApiGatewayAccountLogging } from '../core/account-logging';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { ApiFirewall, FirewallOptions } from '../core/firewall';
 import { ApiObservability, ObservabilityOptions } from '../core/observability';
+import { FunctionHardening } from '../core/private/functions';
 import { checkOneOf } from '../core/private/validation';
 import { RouteOptions, RouteTable, defaultOperationName, validateRoute } from '../core/routes';
 import { StageSettings, methodSettingPath, renderStageOptions, validateStageSettings } from '../core/stage';
@@ -158,8 +160,7 @@ export abstract class RestApiPattern extends Construct {
     this.stage = this.api.deploymentStage;
     this.authorizerSet = new RestAuthorizers(this, (s, fid, auth) =>
       bindJwtAuthorizerFunction(s, fid, auth, {
-        observability: this.observability,
-        vpc: this.lambdaVpc,
+        hardening: this.functionHardening(),
         routes: () => this.routeTable.routes,
         defaultAuthorization: this.authorization,
       }),
@@ -174,7 +175,11 @@ export abstract class RestApiPattern extends Construct {
       });
     }
     addGatewayResponses(this.api, cors);
-    if (!this.stageSettings.cache) acknowledgeNoCache(this.stage);
+    if (!this.stageSettings.cache) {
+      acknowledgeNoCache(this.stage);
+    } else {
+      requireAuthorizedCacheInvalidation(this, { api: this.api, stage: this.stage, hardening: this.functionHardening() });
+    }
     this.observability.watchRestApi({ apiName: this.api.restApiName, apiId: this.api.restApiId, stageName });
     this.stage.node.addDependency(this.observability.executionLogGroup(this.api.restApiId, stageName));
     if (props.accountLogging ?? true) ApiGatewayAccountLogging.of(this).addDependent(this.stage);
@@ -312,6 +317,16 @@ export abstract class RestApiPattern extends Construct {
   /** Cache misses (Sum). */
   public metricCacheMissCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('CacheMissCount', { statistic: 'Sum', ...props });
+  }
+
+  /** How the library's own functions of this API are hardened. */
+  private functionHardening(): FunctionHardening {
+    return {
+      encryptionKey: this.observability.encryptionKey,
+      createLogGroup: (logId) => this.observability.createLogGroup(logId),
+      vpc: this.lambdaVpc,
+      tracing: this.observability.tracing,
+    };
   }
 
   private requestValidators() {

@@ -3,32 +3,26 @@
  * `projen bundle`) in a child Node.js process, as Lambda would, against a local HTTPS JWKS server on 127.0.0.1
  * whose self-signed certificate the child trusts through NODE_EXTRA_CA_CERTS.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { AUDIENCE, ISSUER, claims, rsaKey, sign } from '../handlers/support/jwt';
+import { LoopbackCertificate, loopbackCertificate, runChild } from '../support/tls';
 
 const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'authorizers', 'jwt-authorizer.lambda', 'index.js');
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/orders';
 
 const key = rsaKey();
-let dir: string;
+let tls: LoopbackCertificate;
 let server: https.Server;
 let jwksUri: string;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-e2e-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  server = https.createServer(
-    { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) },
-    (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.jwk] })),
+  tls = loopbackCertificate();
+  server = https.createServer({ key: tls.key, cert: tls.cert }, (_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.jwk] })),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   jwksUri = `https://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
@@ -37,14 +31,14 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  fs.rmSync(dir, { recursive: true, force: true });
+  tls.dispose();
 });
 
 /**
- * Invokes the bundle's handler once per event in one child process; returns each outcome. Asynchronous, so this
- * process keeps serving the JWKS while the child fetches it.
+ * Invokes the bundle's handler once per event in one child process (asynchronously, so this process keeps
+ * serving the JWKS while the child fetches it); returns each outcome.
  */
-async function invoke(events: unknown[]): Promise<Array<{ ok?: any; err?: string }>> {
+function invoke(events: unknown[]): Promise<Array<{ ok?: any; err?: string }>> {
   const script = `
     const { handler } = require(${JSON.stringify(BUNDLE)});
     (async () => {
@@ -54,26 +48,14 @@ async function invoke(events: unknown[]): Promise<Array<{ ok?: any; err?: string
       }
       process.stdout.write('RESULT' + JSON.stringify(out));
     })();`;
-  const child = spawn(process.execPath, ['-e', script], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem'),
-      JWT_ISSUER: ISSUER,
-      JWT_AUDIENCE: AUDIENCE,
-      JWT_JWKS_URI: jwksUri,
-      JWT_ROUTE_SCOPES: JSON.stringify({ 'GET /orders': ['orders:read'], 'POST /orders': ['orders:write'] }),
-      EVENTS: JSON.stringify(events),
-    },
-    timeout: 30_000,
+  return runChild(script, {
+    NODE_EXTRA_CA_CERTS: tls.certFile,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    JWT_JWKS_URI: jwksUri,
+    JWT_ROUTE_SCOPES: JSON.stringify({ 'GET /orders': ['orders:read'], 'POST /orders': ['orders:write'] }),
+    EVENTS: JSON.stringify(events),
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  await new Promise((resolve) => child.on('close', resolve));
-  const marker = stdout.indexOf('RESULT');
-  if (marker < 0) throw new Error(`bundle run failed: ${stderr.slice(0, 2000)}`);
-  return JSON.parse(stdout.slice(marker + 'RESULT'.length));
 }
 
 test('the bundle exists and is small (built by projen bundle)', () => {

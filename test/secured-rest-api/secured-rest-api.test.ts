@@ -161,6 +161,13 @@ describe('SecuredRestApi overrides', () => {
     t.hasResourceProperties('AWS::ApiGateway::Method', {
       Integration: Match.objectLike({ CacheKeyParameters: Match.arrayWith(['method.request.path.id', 'method.request.header.Authorization']) }),
     });
+    // Unauthorized cache invalidation gets 403: a custom resource PATCHes the stage, with only apigateway:PATCH on it.
+    t.hasResourceProperties('Custom::StageCacheControl', { RestApiId: { Ref: Match.stringLikeRegexp('^Api[A-F0-9]{8}$') }, StageName: { Ref: Match.stringLikeRegexp('DeploymentStage') } });
+    const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).map((p) => JSON.stringify(p.Properties.PolicyDocument));
+    const patch = policies.filter((p) => p.includes('apigateway:PATCH'));
+    expect(patch).toHaveLength(1);
+    expect(patch[0]).toMatch(/"Action":"apigateway:PATCH"/);
+    expect(patch[0]).toContain('/stages/');
   });
 
   test('per-route throttling renders a method setting', () => {

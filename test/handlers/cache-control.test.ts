@@ -1,0 +1,149 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { CustomResourceEvent, Dependencies, PATCH_OPERATIONS, handleEvent } from '../../src/runtime/cache-control/logic';
+import { LoopbackCertificate, loopbackCertificate, runChild } from '../support/tls';
+
+function event(overrides: Partial<CustomResourceEvent> = {}): CustomResourceEvent {
+  return {
+    RequestType: 'Create',
+    ResponseURL: 'https://cloudformation-custom-resource-response.example.com/presigned?sig=secret',
+    StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/s/1',
+    RequestId: 'req-1',
+    LogicalResourceId: 'CacheControl',
+    ResourceProperties: { RestApiId: 'abcde12345', StageName: 'prod' },
+    ...overrides,
+  };
+}
+
+function fakes(failures: Array<{ name: string; status?: number }> = []) {
+  const calls: Array<{ apiId: string; stage: string; ops: unknown }> = [];
+  const responses: Array<Record<string, string>> = [];
+  const deps: Dependencies = {
+    updateStage: async (apiId, stage, ops) => {
+      calls.push({ apiId, stage, ops });
+      const failure = failures.shift();
+      if (failure) throw Object.assign(new Error(failure.name), { name: failure.name, $metadata: { httpStatusCode: failure.status } });
+    },
+    respond: async (_url, body) => {
+      responses.push(JSON.parse(body));
+    },
+    sleep: async () => undefined,
+  };
+  return { deps, calls, responses };
+}
+
+describe('cache-control custom resource logic', () => {
+  test('GIVEN Create WHEN handled THEN the stage is patched and SUCCESS is reported with a stable id', async () => {
+    const { deps, calls, responses } = fakes();
+    expect(await handleEvent(event(), deps)).toBe('SUCCESS');
+    expect(calls).toEqual([{ apiId: 'abcde12345', stage: 'prod', ops: PATCH_OPERATIONS }]);
+    expect(PATCH_OPERATIONS).toEqual([
+      { op: 'replace', path: '/*/*/caching/requireAuthorizationForCacheControl', value: 'true' },
+      { op: 'replace', path: '/*/*/caching/unauthorizedCacheControlHeaderStrategy', value: 'FAIL_WITH_403' },
+    ]);
+    expect(responses).toEqual([
+      { Status: 'SUCCESS', Reason: 'OK', PhysicalResourceId: 'abcde12345/prod/cache-control', StackId: event().StackId, RequestId: 'req-1', LogicalResourceId: 'CacheControl' },
+    ]);
+  });
+
+  test('throttling and 5xx are retried a bounded number of times', async () => {
+    const { deps, calls } = fakes([{ name: 'TooManyRequestsException' }, { name: 'InternalFailure', status: 503 }]);
+    expect(await handleEvent(event({ RequestType: 'Update' }), deps)).toBe('SUCCESS');
+    expect(calls).toHaveLength(3);
+    const always = fakes(Array.from({ length: 10 }, () => ({ name: 'TooManyRequestsException' })));
+    expect(await handleEvent(event(), always.deps)).toBe('FAILED');
+    expect(always.calls).toHaveLength(5);
+    expect(always.responses[0]).toMatchObject({ Status: 'FAILED', Reason: 'UpdateStage failed: TooManyRequestsException' });
+  });
+
+  test('other errors fail at once; Delete never patches and succeeds', async () => {
+    const denied = fakes([{ name: 'AccessDeniedException', status: 403 }]);
+    expect(await handleEvent(event(), denied.deps)).toBe('FAILED');
+    expect(denied.calls).toHaveLength(1);
+    const del = fakes();
+    expect(await handleEvent(event({ RequestType: 'Delete' }), del.deps)).toBe('SUCCESS');
+    expect(del.calls).toHaveLength(0);
+  });
+
+  test.each([
+    [{ ResourceProperties: { RestApiId: '../evil', StageName: 'prod' } }, 'FAILED'],
+    [{ ResourceProperties: { RestApiId: 'abcde12345', StageName: 'bad stage' } }, 'FAILED'],
+  ])('invalid properties are reported as FAILED: %j', async (overrides, status) => {
+    const { deps, calls } = fakes();
+    expect(await handleEvent(event(overrides), deps)).toBe(status);
+    expect(calls).toHaveLength(0);
+  });
+
+  test.each([
+    [{ ResponseURL: 'http://example.com/x' }, 'ResponseURL must be https'],
+    [{ RequestType: 'Move' as never }, 'unknown RequestType'],
+    [{ RequestId: '' }, 'RequestId is missing'],
+  ])('a malformed event is refused: %j', async (overrides, message) => {
+    await expect(handleEvent(event(overrides), fakes().deps)).rejects.toThrow(message);
+  });
+});
+
+describe('the built bundle against local stand-ins', () => {
+  const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'rest', 'cache-control.lambda', 'index.js');
+  let tls: LoopbackCertificate;
+  let apiGateway: http.Server;
+  let cfn: https.Server;
+  const patches: Array<{ url: string; body: any }> = [];
+  const cfnResponses: any[] = [];
+
+  beforeAll(async () => {
+    tls = loopbackCertificate();
+    apiGateway = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        patches.push({ url: `${req.method} ${req.url}`, body: JSON.parse(body || '{}') });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"stageName":"prod"}');
+      });
+    });
+    cfn = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        cfnResponses.push(JSON.parse(body));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => apiGateway.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => cfn.listen(0, '127.0.0.1', r));
+  });
+
+  afterAll(async () => {
+    for (const s of [apiGateway, cfn]) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    tls.dispose();
+  });
+
+  test('Create PATCHes the stage through the AWS SDK and PUTs SUCCESS to the response URL', async () => {
+    const responseUrl = `https://127.0.0.1:${(cfn.address() as AddressInfo).port}/response?X-Amz-Signature=secret`;
+    const result = await runChild(
+      `require(${JSON.stringify(BUNDLE)}).handler(JSON.parse(process.env.EVENT)).then(() => process.stdout.write('RESULT"done"'), (e) => process.stdout.write('RESULT' + JSON.stringify(e.message)));`,
+      {
+        NODE_PATH: path.join(__dirname, '..', '..', 'node_modules'),
+        NODE_EXTRA_CA_CERTS: tls.certFile,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+        AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+        AWS_ENDPOINT_URL_API_GATEWAY: `http://127.0.0.1:${(apiGateway.address() as AddressInfo).port}`,
+        EVENT: JSON.stringify(event({ ResponseURL: responseUrl })),
+      },
+    );
+    expect(result).toBe('done');
+    expect(patches).toEqual([
+      {
+        url: 'PATCH /restapis/abcde12345/stages/prod',
+        body: { patchOperations: PATCH_OPERATIONS },
+      },
+    ]);
+    expect(cfnResponses).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: 'abcde12345/prod/cache-control' })]);
+  });
+});
