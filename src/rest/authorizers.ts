@@ -81,6 +81,11 @@ export class RestAuthorizers {
     return [...this.bound.values()].flatMap((b) => (b.authorizer ? [b.authorizer] : []));
   }
 
+  /** The authorizer created for `auth`, if any. */
+  public authorizerOf(auth: ApiAuthorization): apigateway.IAuthorizer | undefined {
+    return this.bound.get(auth)?.authorizer;
+  }
+
   /** Binds `auth` for a route with `routeScopes` (which override the authorization's own scopes). */
   public bind(auth: ApiAuthorization, routeScopes?: string[]): BoundAuthorization {
     let bound = this.bound.get(auth);

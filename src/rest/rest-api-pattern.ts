@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { RestAuthorizers } from './authorizers';
 import { CorsSettings, ResourcePolicyOptions, addGatewayResponses, renderCors, renderResourcePolicy } from './gateway';
@@ -253,6 +254,31 @@ export abstract class RestApiPattern extends Construct {
   /** The authorizers the API uses. */
   public get authorizers(): apigateway.IAuthorizer[] {
     return this.authorizerSet.authorizers;
+  }
+
+  /** The authorizer of the default authorization (undefined for IAM and none, or before the first route). */
+  public get authorizer(): apigateway.IAuthorizer | undefined {
+    return this.authorizerSet.authorizerOf(this.authorization);
+  }
+
+  /** The access-log group of the stage. */
+  public get accessLogGroup(): logs.ILogGroup {
+    return this.observability.accessLogGroup;
+  }
+
+  /** The execution-log group of the stage (`API-Gateway-Execution-Logs_{apiId}/{stage}`). */
+  public get executionLogGroup(): logs.ILogGroup {
+    return this.observability.executionLogGroup(this.api.restApiId, this.stage.stageName);
+  }
+
+  /** The alarms on the stage. */
+  public get alarms(): cloudwatch.IAlarm[] {
+    return this.observability.alarms;
+  }
+
+  /** The dashboard, unless switched off. */
+  public get dashboard(): cloudwatch.Dashboard | undefined {
+    return this.observability.dashboard;
   }
 
   /** The URL of the stage. */

@@ -199,6 +199,38 @@ describe('SecuredRestApi overrides', () => {
     t.hasResourceProperties('AWS::ApiGateway::Method', { AuthorizationType: 'CUSTOM' });
   });
 
+  test('JWT: a hardened bundled authorizer whose route-scope map covers exactly its routes', () => {
+    const stack = newStack();
+    const fn = backendFunction(stack, 'Backend');
+    const api = new SecuredRestApi(stack, 'Api', {
+      authorization: ApiAuthorization.jwt({ issuer: 'https://login.example.com/', audience: ['orders'], requiredScopes: ['openid'] }),
+    });
+    api.addRoute('GET', '/orders', new apigateway.LambdaIntegration(fn), { scopes: ['orders:read'] });
+    api.addRoute('POST', '/orders', new apigateway.LambdaIntegration(fn), { scopes: ['orders:write'] });
+    api.addRoute('GET', '/admin', new apigateway.LambdaIntegration(fn), { authorization: ApiAuthorization.iam() });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN', IdentitySource: 'method.request.header.Authorization', AuthorizerResultTtlInSeconds: 300 });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      TracingConfig: { Mode: 'Active' },
+      ReservedConcurrentExecutions: 100,
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+      Environment: {
+        Variables: {
+          JWT_ISSUER: 'https://login.example.com/',
+          JWT_AUDIENCE: 'orders',
+          JWT_REQUIRED_SCOPES: 'openid',
+          JWT_TOKEN_HEADER: 'Authorization',
+          JWT_ROUTE_SCOPES: JSON.stringify({ 'GET /orders': ['orders:read'], 'POST /orders': ['orders:write'] }),
+        },
+      },
+    });
+    expect(api.authorizer).toBeDefined();
+    // The role has no inline policy: every permission is in one customer-managed policy.
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
   test('none() warns with an acknowledgeable id', () => {
     const stack = newStack();
     const fn = backendFunction(stack, 'Backend');
