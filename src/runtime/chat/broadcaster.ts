@@ -1,0 +1,116 @@
+/**
+ * Broadcasts a message to every connection of a room: streams the room index page by page, posts with bounded
+ * concurrency, removes connections that answer 410 Gone (the stale one, conditionally, never the sender),
+ * retries throttling and server errors with jittered exponential backoff a bounded number of times, and fails
+ * loudly on 403 (the handler's role may not post: a deployment error). Stops starting new posts at the deadline
+ * and returns the connections not yet served, for asynchronous fan-out. No CDK imports: runs inside Lambda.
+ */
+
+/** Posts one message to one connection; rejects with the AWS SDK's error (name and $metadata.httpStatusCode). */
+export type PostFn = (connectionId: string, data: Uint8Array) => Promise<void>;
+
+export interface BroadcastOptions {
+  /** Pages of connection ids (e.g. ConnectionStore.roomPages). */
+  readonly connections: AsyncIterable<string[]>;
+  readonly post: PostFn;
+  /** Removes a stale connection (410); resolves true when removed. */
+  readonly removeStale: (connectionId: string) => Promise<unknown>;
+  readonly data: Uint8Array;
+  /** Posts in flight at once. @default 50 */
+  readonly concurrency?: number;
+  /** Attempts per post for retryable errors. @default 4 */
+  readonly maxAttempts?: number;
+  /** Base backoff in ms (doubled per attempt, full jitter). @default 50 */
+  readonly backoffMs?: number;
+  /** Epoch ms after which no new post starts. @default - no deadline */
+  readonly deadline?: number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface BroadcastResult {
+  readonly delivered: number;
+  readonly gone: number;
+  readonly failed: number;
+  /** Connections not attempted before the deadline (to fan out asynchronously). */
+  readonly deferred: string[];
+}
+
+/** The role may not post to the connections: a configuration error, raised after the round. */
+export class BroadcastForbidden extends Error {
+  constructor(count: number) {
+    super(`PostToConnection was forbidden for ${count} connection(s): check the handler's execute-api:ManageConnections permission`);
+    this.name = 'BroadcastForbidden';
+  }
+}
+
+type Outcome = 'delivered' | 'gone' | 'failed' | 'forbidden';
+
+function statusOf(error: unknown): number {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; statusCode?: number };
+  if (e?.name === 'GoneException') return 410;
+  if (e?.name === 'ForbiddenException') return 403;
+  if (e?.name === 'LimitExceededException' || e?.name === 'ThrottlingException' || e?.name === 'TooManyRequestsException') return 429;
+  return e?.$metadata?.httpStatusCode ?? e?.statusCode ?? 500;
+}
+
+export async function broadcast(options: BroadcastOptions): Promise<BroadcastResult> {
+  const concurrency = options.concurrency ?? 50;
+  const maxAttempts = options.maxAttempts ?? 4;
+  const backoff = options.backoffMs ?? 50;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const counts: Record<Outcome, number> = { delivered: 0, gone: 0, failed: 0, forbidden: 0 };
+  const deferred: string[] = [];
+
+  const sendOne = async (id: string): Promise<Outcome> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await options.post(id, options.data);
+        return 'delivered';
+      } catch (e) {
+        const status = statusOf(e);
+        if (status === 410) {
+          await options.removeStale(id).catch(() => undefined);
+          return 'gone';
+        }
+        if (status === 403) return 'forbidden';
+        if ((status === 429 || status >= 500) && attempt < maxAttempts) {
+          await sleep(Math.random() * backoff * 2 ** (attempt - 1));
+          continue;
+        }
+        return 'failed';
+      }
+    }
+  };
+
+  // A fixed pool of workers pulls ids from a queue fed page by page: memory stays bounded by one page.
+  const queue: string[] = [];
+  let exhausted = false;
+  const iterator = options.connections[Symbol.asyncIterator]();
+  let refilling: Promise<void> | undefined;
+  const refill = async () => {
+    const next = await iterator.next();
+    if (next.done) exhausted = true;
+    else queue.push(...next.value);
+  };
+  const take = async (): Promise<string | undefined> => {
+    while (queue.length === 0 && !exhausted) {
+      refilling ??= refill().finally(() => (refilling = undefined));
+      await refilling;
+    }
+    return queue.shift();
+  };
+  const worker = async () => {
+    for (let id = await take(); id !== undefined; id = await take()) {
+      if (options.deadline !== undefined && now() >= options.deadline) {
+        deferred.push(id);
+        continue;
+      }
+      counts[await sendOne(id)] += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (counts.forbidden > 0) throw new BroadcastForbidden(counts.forbidden);
+  return { delivered: counts.delivered, gone: counts.gone, failed: counts.failed, deferred };
+}
