@@ -108,6 +108,13 @@ for (const pattern of ['/examples/', '/bench/', '/.ci/', '/scripts/', '/.tmp/'])
   project.addPackageIgnore(pattern);
 }
 
+// Code that runs inside Lambda is bundled by esbuild: its imports are devDependencies on purpose (TOOLCHAIN.md
+// trap 8), not dependencies of the published library.
+project.eslint?.addOverride({
+  files: ['src/runtime/**/*.ts', 'src/**/*.lambda.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
+
 // TOOLCHAIN.md trap 5: a freshly generated lock can miss unrs-resolver bindings for other platforms.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 

@@ -6,10 +6,10 @@
  * Logs are structured by the Lambda runtime itself (the construct sets the function's log format to JSON), which
  * keeps this hot-path bundle small: Powertools Logger would more than double it.
  */
+import { UNAUTHORIZED, decide } from '../runtime/jwt/authorize';
 import { JwtAuthorizerConfig, parseConfig } from '../runtime/jwt/config';
 import { AuthorizerPolicy } from '../runtime/jwt/policy';
 import { AuthorizerEvent } from '../runtime/jwt/token';
-import { UNAUTHORIZED, decide } from '../runtime/jwt/authorize';
 import { Verifier, createVerifier } from '../runtime/jwt/verify';
 
 let state: { config: JwtAuthorizerConfig; verifier: Verifier } | undefined;

@@ -5,9 +5,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { createEncryptionKey } from './private/encryption';
-import { checkCount, checkOneOf, checkPattern, checkRange, fail, warn } from './private/validation';
 import { FirewallRuleSpec, managedRuleGroups, webAclCapacity } from './private/firewall-rules';
 import { ipVersionOf } from './private/network';
+import { checkCount, checkOneOf, checkPattern, checkRange, fail, warn } from './private/validation';
 
 /**
  * The firewall of an API: AWS managed rule groups, a rate-based rule, IP allow and block lists, geo blocking,

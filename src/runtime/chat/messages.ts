@@ -37,7 +37,10 @@ function hasForbiddenKey(value: unknown, depth: number = 0): boolean {
 }
 
 /** Parses and validates a message body; throws MessageRejected. */
-export function parseMessage(body: string | null | undefined, options: { readonly requireData?: boolean; readonly requireRoom?: boolean } = {}): ChatMessage {
+export function parseMessage(
+  body: string | null | undefined,
+  options: { readonly requireData?: boolean; readonly requireRoom?: boolean } = {},
+): ChatMessage {
   if (typeof body !== 'string' || body.length === 0) throw new MessageRejected('EmptyMessage', 'the message is empty');
   if (Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) throw new MessageRejected('MessageTooLarge', `the message exceeds ${MAX_MESSAGE_BYTES} bytes`);
   let parsed: unknown;

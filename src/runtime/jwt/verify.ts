@@ -4,8 +4,8 @@
  * prototype-polluting claim names. No CDK imports: this module runs inside Lambda.
  */
 import type { JwksCache } from 'aws-jwt-verify/jwk';
-import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import { JwtAuthorizerConfig } from './config';
 import { MAX_TOKEN_BYTES } from './token';
 
