@@ -154,8 +154,9 @@ export async function onSendMessage(deps: ChatDependencies, event: ChatEvent): P
       await deps.fanOut({ endpoint, connectionIds: result.deferred.slice(i, i + 500), payload });
     }
   }
-  deps.log('broadcast', { delivered: result.delivered, gone: result.gone, failed: result.failed, deferred: result.deferred.length });
-  return { statusCode: 200, body: JSON.stringify({ delivered: result.delivered, gone: result.gone, failed: result.failed, deferred: result.deferred.length }) };
+  const summary = { delivered: result.delivered, gone: result.gone, failed: result.failed, deferred: result.deferred.length };
+  deps.log('broadcast', summary);
+  return { statusCode: 200, body: JSON.stringify(summary) };
 }
 
 /** Fan-out worker: posts one chunk (an SQS message body). */
