@@ -13,9 +13,17 @@ import { RouteEntry } from '../core/routes';
 /** What the REST base gives the factory. */
 export interface JwtFunctionContext {
   readonly hardening: FunctionHardening;
-  /** The API's routes, read at synth time (routes are added after the authorizer is created). */
-  readonly routes: () => RouteEntry[];
+  /**
+   * The API's routes, read at synth time (routes are added after the authorizer is created).
+   * @default - no route-scope map: the policy allows only the called method (WebSocket $connect)
+   */
+  readonly routes?: () => RouteEntry[];
   readonly defaultAuthorization: ApiAuthorization;
+  /**
+   * Query-string parameter that may carry the token (WebSocket $connect).
+   * @default - none
+   */
+  readonly tokenQuery?: string;
 }
 
 /** Route key -> scopes, for the routes this authorization protects (API default or explicit). */
@@ -26,6 +34,11 @@ export function routeScopesFor(auth: ApiAuthorization, routes: RouteEntry[], def
     out[`${route.method} ${route.path}`] = route.options.scopes ?? [];
   }
   return out;
+}
+
+/** The JSON route-scope map, rendered at synth time when every route is known. */
+function routeScopesVariable(auth: ApiAuthorization, routes: () => RouteEntry[], defaultAuthorization: ApiAuthorization): string {
+  return Lazy.string({ produce: () => JSON.stringify(routeScopesFor(auth, routes(), defaultAuthorization)) });
 }
 
 /** Creates the authorizer function for `auth` (a JWT authorization). */
@@ -46,8 +59,9 @@ export function bindJwtAuthorizerFunction(
       JWT_AUDIENCE: options.audience.join(','),
       ...(options.jwksUri ? { JWT_JWKS_URI: options.jwksUri } : {}),
       ...(options.requiredScopes?.length ? { JWT_REQUIRED_SCOPES: options.requiredScopes.join(' ') } : {}),
-      JWT_ROUTE_SCOPES: Lazy.string({ produce: () => JSON.stringify(routeScopesFor(auth, context.routes(), context.defaultAuthorization)) }),
+      ...(context.routes ? { JWT_ROUTE_SCOPES: routeScopesVariable(auth, context.routes, context.defaultAuthorization) } : {}),
       JWT_TOKEN_HEADER: options.headerName ?? 'Authorization',
+      ...(context.tokenQuery ? { JWT_TOKEN_QUERY: context.tokenQuery } : {}),
     },
   };
   const fn = new JwtAuthorizerFunction(scope, id, {

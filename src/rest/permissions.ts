@@ -1,10 +1,7 @@
 /**
  * Lambda permissions and per-method acknowledgements of the REST patterns. Internal to the REST base.
  */
-import { Token, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
 import { AuthorizationKind } from '../core/authorization';
 import { acknowledge } from '../core/private/acknowledgements';
 
@@ -19,31 +16,6 @@ export function consolidateLambdaPermission(integration: apigateway.Integration)
     const flags = integration as unknown as { scopePermissionToMethod?: boolean; enableTest?: boolean };
     flags.scopePermissionToMethod = false;
     flags.enableTest = true;
-  }
-}
-
-const SECURED = new WeakSet<lambda.CfnPermission>();
-
-/**
- * Control Tower CT.LAMBDA.PR.2 wants a literal `SourceAccount` on every permission API Gateway gets. Set it
- * when the stack's account is known; in environment-agnostic stacks it cannot be known at synth time, so the
- * finding is acknowledged on that permission (the source ARN still names this account's API).
- */
-export function secureLambdaPermissions(scope: Construct): void {
-  for (const child of scope.node.findAll()) {
-    if (!(child instanceof lambda.CfnPermission) || SECURED.has(child)) continue;
-    SECURED.add(child);
-    const account = Stack.of(child).account;
-    if (!Token.isUnresolved(account)) {
-      child.sourceAccount = account;
-    } else {
-      acknowledge(child, {
-        id: 'CT.LAMBDA.PR.2',
-        reason:
-          'Environment-agnostic stack: the account id is not known at synth time. The permission\'s SourceArn is ' +
-          'this account\'s API (execute-api ARN built from AWS::AccountId), which confines invocation to it',
-      });
-    }
   }
 }
 

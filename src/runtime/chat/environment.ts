@@ -1,0 +1,71 @@
+/**
+ * Builds the chat handlers' dependencies from the Lambda environment, once per execution environment.
+ *
+ * | variable | meaning |
+ * |---|---|
+ * | `TABLE_NAME` | the connection table |
+ * | `ROOM_INDEX` | its room GSI (default `room-index`) |
+ * | `QUEUE_URL` | the fan-out queue (optional: no fan-out without it) |
+ * | `CALLBACK_URL` | the @connections endpoint (optional: default `https://{domainName}/{stage}` of the event) |
+ * | `CONCURRENCY` | posts in flight per broadcast (default 50) |
+ *
+ * No CDK imports: runs inside Lambda.
+ */
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PostFn } from './broadcaster';
+import { ChatDependencies, FanOutJob } from './handlers';
+import { ConnectionStore } from './store';
+
+const clients = new Map<string, ApiGatewayManagementApiClient>();
+
+/** A poster for an @connections endpoint (clients cached per endpoint). */
+export function posterFor(endpoint: string): PostFn {
+  let client = clients.get(endpoint);
+  if (!client) {
+    client = new ApiGatewayManagementApiClient({ endpoint });
+    clients.set(endpoint, client);
+  }
+  const c = client;
+  return async (connectionId, data) => {
+    await c.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+  };
+}
+
+/** `https://{domainName}/{stage}`, or the CALLBACK_URL override. */
+export function callbackUrl(env: Record<string, string | undefined>, endpoint: { domainName?: string; stage?: string }): string {
+  if (env.CALLBACK_URL) return env.CALLBACK_URL;
+  if (!endpoint.domainName || !/^[A-Za-z0-9.-]+$/.test(endpoint.domainName) || !endpoint.stage || !/^[A-Za-z0-9_$-]+$/.test(endpoint.stage)) {
+    throw new Error('the event carries no valid domainName and stage for the @connections endpoint');
+  }
+  return `https://${endpoint.domainName}/${endpoint.stage}`;
+}
+
+/** Dependencies from the environment; `remainingMs` reads the invocation context. */
+export function dependenciesFromEnvironment(
+  env: Record<string, string | undefined>,
+  log: (message: string, fields: Record<string, unknown>) => void,
+  remainingMs: () => number,
+): ChatDependencies & { readonly posterForEndpoint: (e: FanOutJob['endpoint']) => PostFn } {
+  if (!env.TABLE_NAME) throw new Error('TABLE_NAME is not set');
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const store = new ConnectionStore(doc, { tableName: env.TABLE_NAME, roomIndexName: env.ROOM_INDEX });
+  const concurrency = Math.min(Math.max(Number(env.CONCURRENCY ?? '50') || 50, 1), 500);
+  const sqs = env.QUEUE_URL ? new SQSClient({}) : undefined;
+  const posterForEndpoint = (e: FanOutJob['endpoint']) => posterFor(callbackUrl(env, e));
+  return {
+    store,
+    concurrency,
+    log,
+    remainingMs,
+    poster: (event) => posterForEndpoint({ domainName: event.requestContext.domainName ?? '', stage: event.requestContext.stage ?? '' }),
+    posterForEndpoint,
+    fanOut: sqs
+      ? async (job) => {
+        await sqs.send(new SendMessageCommand({ QueueUrl: env.QUEUE_URL, MessageBody: JSON.stringify(job) }));
+      }
+      : undefined,
+  };
+}
