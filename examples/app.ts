@@ -17,7 +17,7 @@ import {
 import { Construct } from 'constructs';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
-import { ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, SecuredRestApi } from '../src';
+import { ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, SecuredRestApi, WebSocketChatApi } from '../src';
 
 /** Shared observability for APIs you wire yourself (the patterns create their own). */
 class ObservabilityStack extends Stack {
@@ -61,9 +61,24 @@ class OrdersApiStack extends Stack {
   }
 }
 
+/** A chat backend: JWT on $connect (token in the `token` query parameter), rooms, broadcast. */
+class ChatStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    new WebSocketChatApi(this, 'Chat', {
+      authorization: ApiAuthorization.jwt({ issuer: 'https://login.example.com/', audience: ['chat'] }),
+      routeThrottles: { sendmessage: { rateLimit: 100, burstLimit: 200 } },
+    });
+  }
+}
+
 /** Adds every stack of the example to `app`. */
 export function buildExample(app: App): Stack[] {
-  return [new ObservabilityStack(app, 'ExampleObservability'), new OrdersApiStack(app, 'ExampleOrdersApi')];
+  return [
+    new ObservabilityStack(app, 'ExampleObservability'),
+    new OrdersApiStack(app, 'ExampleOrdersApi'),
+    new ChatStack(app, 'ExampleChat'),
+  ];
 }
 
 /** Registers the compliance packs as validation plugins: any unacknowledged finding fails the synth. */

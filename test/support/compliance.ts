@@ -168,7 +168,7 @@ function isAcknowledged(resource: IConstruct | undefined, ids: string[]): boolea
   while (current) {
     for (const entry of current.node.metadata) {
       if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && entry.data) {
-        const acknowledged = Object.keys(entry.data).map((k) => k.replace(/^[a-z]+::/i, ''));
+        const acknowledged = Object.keys(entry.data).map((k) => k.replace(/^[^:]+::/, ''));
         if (ids.some((id) => acknowledged.includes(id))) return true;
       }
     }

@@ -30,6 +30,24 @@ function resourceOf(scope: IConstruct): CfnResource {
   );
 }
 
+/**
+ * Control Tower controls by the cfn-guard rule that checks them: the validation framework matches guard findings
+ * by `cdk-validator-cfnguard::<rule name>`, so a control id is acknowledged under its rule's name.
+ */
+const CONTROL_TOWER_RULES: Record<string, string> = {
+  'CT.LAMBDA.PR.2': 'lambda_function_public_access_prohibited_check',
+  'CT.LAMBDA.PR.3': 'lambda_inside_vpc_check',
+  'CT.APIGATEWAY.PR.5': 'api_gw_v2_authorization_type_configured_check',
+};
+
+/** The id the validation framework matches for a finding id (control ids become their guard rule). */
+export function frameworkId(id: string): string {
+  if (!id.startsWith('CT.')) return id;
+  const rule = CONTROL_TOWER_RULES[id];
+  if (!rule) throw new Error(`acknowledgement of ${id}: add its cfn-guard rule name to CONTROL_TOWER_RULES`);
+  return `cdk-validator-cfnguard::${rule}`;
+}
+
 /** Acknowledges one finding on one resource. */
 export function acknowledge(scope: IConstruct, finding: Finding): void {
   const resource = resourceOf(scope);
@@ -39,7 +57,7 @@ export function acknowledge(scope: IConstruct, finding: Finding): void {
   if (!finding.reason || finding.reason.trim().length < 20) {
     throw new Error(`${resource.node.path}: acknowledgement of ${finding.id} needs a reason of at least 20 characters`);
   }
-  Validations.of(resource).acknowledge({ id: finding.id, reason: finding.reason });
+  Validations.of(resource).acknowledge({ id: frameworkId(finding.id), reason: finding.reason });
 }
 
 /**
