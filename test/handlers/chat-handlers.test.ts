@@ -98,8 +98,10 @@ test('sending before joining a room is refused; leave, default help and disconne
   await onJoinRoom(h.deps, ev('x', { action: 'joinroom', room: 'green' }));
   await onLeaveRoom(h.deps, ev('x', { action: 'leaveroom' }));
   expect(await h.deps.store.roomOf('x')).toBeUndefined();
-  await onDefault(h.deps, ev('x', 'whatever'));
+  await onDefault(h.deps, ev('x', { action: 'dance' }));
   expect(h.inbox.x.at(-1)).toEqual(JSON.parse(USAGE));
+  expect(await onDefault(h.deps, ev('x', 'whatever'))).toEqual({ statusCode: 400, body: 'InvalidJson' });
+  expect(h.inbox.x.at(-1)).toMatchObject({ type: 'error', code: 'InvalidJson' });
   await onDisconnect(h.deps, ev('x'));
   await onDisconnect(h.deps, ev('x'));
   expect(await onJoinRoom(h.deps, ev('x', { action: 'joinroom', room: 'green' }))).toEqual({ statusCode: 400, body: 'UnknownConnection' });

@@ -122,7 +122,13 @@ export async function onLeaveRoom(deps: ChatDependencies, event: ChatEvent): Pro
   }
 }
 
+/** Messages no route matched: malformed ones get an error, well-formed ones with an unknown action the help. */
 export async function onDefault(deps: ChatDependencies, event: ChatEvent): Promise<ChatResponse> {
+  try {
+    parseMessage(event.body);
+  } catch (e) {
+    return rejectMessage(deps, event, e);
+  }
   await reply(deps, event, USAGE);
   return ok;
 }
