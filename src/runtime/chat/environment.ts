@@ -7,7 +7,7 @@
  * | `ROOM_INDEX` | its room GSI (default `room-index`) |
  * | `QUEUE_URL` | the fan-out queue (optional: no fan-out without it) |
  * | `CALLBACK_URL` | the @connections endpoint (optional: default `https://{domainName}/{stage}` of the event) |
- * | `CONCURRENCY` | posts in flight per broadcast (default 50) |
+ * | `CONCURRENCY` | posts in flight per broadcast (default 200, at most 1,000) |
  *
  * No CDK imports: runs inside Lambda.
  */
@@ -52,7 +52,7 @@ export function dependenciesFromEnvironment(
   if (!env.TABLE_NAME) throw new Error('TABLE_NAME is not set');
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const store = new ConnectionStore(doc, { tableName: env.TABLE_NAME, roomIndexName: env.ROOM_INDEX });
-  const concurrency = Math.min(Math.max(Number(env.CONCURRENCY ?? '50') || 50, 1), 500);
+  const concurrency = Math.min(Math.max(Number(env.CONCURRENCY ?? '200') || 200, 1), 1000);
   const sqs = env.QUEUE_URL ? new SQSClient({}) : undefined;
   const posterForEndpoint = (e: FanOutJob['endpoint']) => posterFor(callbackUrl(env, e));
   return {
