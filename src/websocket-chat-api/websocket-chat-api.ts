@@ -2,6 +2,7 @@ import { Duration, Lazy, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -62,10 +63,26 @@ export interface WebSocketChatApiProps {
    */
   readonly accountLogging?: boolean;
   /**
+   * A custom domain mapped to the stage (security policy TLS 1.2). Note the `@connections` callback URL stays on
+   * the execute-api endpoint.
+   * @default - no custom domain
+   */
+  readonly domain?: ChatDomainOptions;
+  /**
    * VPC for the chat functions (private subnets with egress).
    * @default - no VPC; the "Lambda in VPC" findings are acknowledged on each function, with the reason
    */
   readonly lambdaVpc?: ec2.IVpc;
+}
+
+/**
+ * A custom domain for the WebSocket API (TLS 1.2).
+ */
+export interface ChatDomainOptions {
+  /** The domain name, e.g. `chat.example.com`. */
+  readonly domainName: string;
+  /** An ACM certificate for it, in the API's region. */
+  readonly certificate: acm.ICertificate;
 }
 
 /**
@@ -108,6 +125,8 @@ export class WebSocketChatApi extends Construct {
   public readonly fanOutHandler: lambda.IFunction;
   /** Logs, alarms, dashboard. */
   public readonly observability: ApiObservability;
+  /** The custom domain, when one is given. */
+  public readonly domainName?: apigwv2.DomainName;
 
   private readonly hardening: FunctionHardening;
   private readonly routeSettings: Record<string, apigwv2.CfnStage.RouteSettingsProperty> = {};
@@ -231,6 +250,15 @@ export class WebSocketChatApi extends Construct {
     this.stage.node.addDependency(executionLogs);
     if (props.accountLogging ?? true) ApiGatewayAccountLogging.of(this).addDependent(this.stage);
     this.observability.watchWebSocketApi({ apiId: this.api.apiId, stageName });
+    if (props.domain) {
+      checkPattern(this, 'domain.domainName', props.domain.domainName, /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name such as chat.example.com');
+      this.domainName = new apigwv2.DomainName(this, 'Domain', {
+        domainName: props.domain.domainName,
+        certificate: props.domain.certificate,
+        securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
+      });
+      new apigwv2.ApiMapping(this, 'Mapping', { api: this.api, domainName: this.domainName, stage: this.stage });
+    }
 
     for (const fn of [chat, fanOut]) this.grantManageConnections(fn);
     secureLambdaPermissions(this);

@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { ApiAuthorization, WebSocketChatApi, WebSocketChatApiProps } from '../../src';
 import { complianceFindings, formatFindings } from '../support/compliance';
 import { backendFunction, newStack } from '../support/fixtures';
@@ -63,7 +64,20 @@ describe('WebSocketChatApi', () => {
     template.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
+  test('an optional custom domain with TLS 1.2 is mapped to the stage', () => {
+    const stack = newStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:111122223333:certificate/abc');
+    new WebSocketChatApi(stack, 'Chat', { authorization: ApiAuthorization.iam(), domain: { domainName: 'chat.example.com', certificate } });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'chat.example.com',
+      DomainNameConfigurations: [Match.objectLike({ SecurityPolicy: 'TLS_1_2' })],
+    });
+    t.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+  });
+
   test.each([
+    [{ domain: { domainName: 'Not A Domain', certificate: {} as never } }, 'Test/Chat: invalid domain.domainName "Not A Domain"'],
     [{ authorization: ApiAuthorization.lambdaToken(undefined as never) }, 'Test/Chat: invalid authorization "LAMBDA_TOKEN": must be JWT, LAMBDA_REQUEST, IAM or NONE'],
     [{ stageName: 'bad stage' }, 'Test/Chat: invalid stageName "bad stage"'],
     [{ throttle: { rateLimit: -1 } }, 'Test/Chat: invalid throttle.rateLimit -1'],

@@ -21,11 +21,15 @@ import { ConnectionStore } from './store';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 
-/** A poster for an @connections endpoint (clients cached per endpoint). */
-export function posterFor(endpoint: string): PostFn {
+/** A poster for an @connections endpoint (clients cached per endpoint), with sockets for `concurrency` posts. */
+export function posterFor(endpoint: string, concurrency: number = 200): PostFn {
   let client = clients.get(endpoint);
   if (!client) {
-    client = new ApiGatewayManagementApiClient({ endpoint });
+    // The SDK's default of 50 sockets would queue a larger pool of concurrent posts.
+    client = new ApiGatewayManagementApiClient({
+      endpoint,
+      requestHandler: { httpsAgent: { keepAlive: true, maxSockets: concurrency }, httpAgent: { keepAlive: true, maxSockets: concurrency } },
+    });
     clients.set(endpoint, client);
   }
   const c = client;
@@ -54,7 +58,7 @@ export function dependenciesFromEnvironment(
   const store = new ConnectionStore(doc, { tableName: env.TABLE_NAME, roomIndexName: env.ROOM_INDEX });
   const concurrency = Math.min(Math.max(Number(env.CONCURRENCY ?? '200') || 200, 1), 1000);
   const sqs = env.QUEUE_URL ? new SQSClient({}) : undefined;
-  const posterForEndpoint = (e: FanOutJob['endpoint']) => posterFor(callbackUrl(env, e));
+  const posterForEndpoint = (e: FanOutJob['endpoint']) => posterFor(callbackUrl(env, e), concurrency);
   return {
     store,
     concurrency,

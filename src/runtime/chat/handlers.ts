@@ -33,6 +33,8 @@ export interface ChatDependencies {
   /** Milliseconds left before the invocation's deadline. */
   readonly remainingMs: () => number;
   readonly log: (message: string, fields: Record<string, unknown>) => void;
+  /** Records a count metric (e.g. Powertools Metrics). @default - none */
+  readonly metric?: (name: string, value: number) => void;
   /** Posts in flight per broadcast. @default 50 */
   readonly concurrency?: number;
 }
@@ -81,6 +83,7 @@ async function rejectMessage(deps: ChatDependencies, event: ChatEvent, e: unknow
   const rejected = unknownConnection(e) ? new MessageRejected('UnknownConnection', 'the connection is not registered') : e;
   if (!(rejected instanceof MessageRejected)) throw e;
   deps.log('message rejected', { code: rejected.code });
+  deps.metric?.('MessagesRejected', 1);
   try {
     await reply(deps, event, JSON.stringify({ type: 'error', code: rejected.code, message: rejected.message }));
   } catch (replyError) {
@@ -162,6 +165,10 @@ export async function onSendMessage(deps: ChatDependencies, event: ChatEvent): P
   }
   const summary = { delivered: result.delivered, gone: result.gone, failed: result.failed, deferred: result.deferred.length };
   deps.log('broadcast', summary);
+  deps.metric?.('PostsDelivered', summary.delivered);
+  deps.metric?.('ConnectionsGone', summary.gone);
+  deps.metric?.('PostsFailed', summary.failed);
+  deps.metric?.('PostsDeferred', summary.deferred);
   return { statusCode: 200, body: JSON.stringify(summary) };
 }
 
