@@ -16,7 +16,7 @@ import { ApiGatewayAccountLogging } from '../core/account-logging';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { ApiObservability, ObservabilityOptions } from '../core/observability';
 import { acknowledge, nagResourceForm } from '../core/private/acknowledgements';
-import { FunctionHardening, acknowledgeFunctionFindings, hardenedFunctionOptions } from '../core/private/functions';
+import { FunctionHardening, acknowledgeFunctionFindings, createDeadLetterQueue, hardenedFunctionOptions } from '../core/private/functions';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
 import { checkPattern, fail } from '../core/private/validation';
 import { ThrottleOptions, validateThrottle } from '../core/stage';
@@ -173,14 +173,7 @@ export class WebSocketChatApi extends Construct {
       });
     }
 
-    const dlq = new sqs.Queue(this, 'FanOutDlq', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.observability.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
-    });
-    acknowledge(dlq, { id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is itself the terminal dead-letter queue of the fan-out queue' });
+    const dlq = createDeadLetterQueue(this, 'FanOutDlq', this.observability.encryptionKey, 'of the fan-out queue');
     const queue = new sqs.Queue(this, 'FanOut', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.observability.encryptionKey,

@@ -38,6 +38,25 @@ export class ManagedPolicyRole extends iam.Role {
   }
 }
 
+/**
+ * A terminal dead-letter queue: KMS-encrypted, TLS only, 14 days, marked as a DLQ (RedriveAllowPolicy, which
+ * Control Tower CT.SQS.PR.1 expects of dead-letter queues).
+ */
+export function createDeadLetterQueue(scope: Construct, id: string, key: kms.IKey, of: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: key,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
+  });
+  acknowledge(queue, {
+    id: 'Serverless-SQSRedrivePolicy',
+    reason: `This queue is itself the terminal dead-letter queue ${of}; a queue behind it would only move the same failed messages again`,
+  });
+  return queue;
+}
+
 /** What every hardened function shares within a pattern. */
 export interface FunctionHardening {
   /** Key for the log group and the dead-letter queue. */
@@ -80,18 +99,7 @@ export function hardenedFunctionOptions(
   });
   const logGroup = hardening.createLogGroup(`${id}Logs`);
   logGroup.grantWrite(role);
-  const deadLetterQueue = new sqs.Queue(scope, `${id}Dlq`, {
-    encryption: sqs.QueueEncryption.KMS,
-    encryptionMasterKey: hardening.encryptionKey,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-    // Marks the queue as a dead-letter queue (Control Tower CT.SQS.PR.1 exempts such queues from needing one).
-    redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
-  });
-  acknowledge(deadLetterQueue, {
-    id: 'Serverless-SQSRedrivePolicy',
-    reason: 'This queue is itself the terminal dead-letter queue of a Lambda function; a queue behind it would only move the same failed events again',
-  });
+  const deadLetterQueue = createDeadLetterQueue(scope, `${id}Dlq`, hardening.encryptionKey, 'of a Lambda function');
   if (hardening.vpc) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
