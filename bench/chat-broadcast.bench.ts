@@ -81,10 +81,23 @@ export async function run(): Promise<BenchResult> {
     );
   };
 
+  /** Items the room index holds: dynalite's GSI drops about 1 in 1,000 items (a stand-in defect, checked here). */
+  const indexed = async () => {
+    let count = 0;
+    let key: Record<string, unknown> | undefined;
+    do {
+      const page = await db.doc.send(new ScanCommand({ TableName: TABLE, IndexName: 'room-index', Select: 'COUNT', ExclusiveStartKey: key }));
+      count += page.Count ?? 0;
+      key = page.LastEvaluatedKey;
+    } while (key);
+    return count;
+  };
+  const notes: string[] = [];
   const rows: (string | number)[][] = [];
   try {
     for (const n of SIZES) {
       await seed(n);
+      notes.push(`N=${n}: dynalite's room index holds ${await indexed()} of ${n} items (the base table holds all ${n}).`);
       const expected = Array.from({ length: n }, (_, i) => `c${i}`).filter((id) => !isGone(id)).length;
       const times: Record<string, number> = {};
       for (const ms of LATENCIES) {
@@ -131,6 +144,10 @@ export async function run(): Promise<BenchResult> {
     title: 'Broadcast to one room: ours (room index pages, pool of 200) vs aws-samples reference (one Scan + Promise.all)',
     columns: ['N', 'latency ms', 'algorithm', 'delivered/expected', 'wall ms', 'CPU ms per delivered post', 'ours/baseline wall'],
     rows,
-    notes: ['10 % of connections answer 410 Gone and are deleted by both; dynalite and the stub run in this process.'],
+    notes: [
+      '10 % of connections answer 410 Gone and are deleted by both; dynalite and the stub run in this process.',
+      'Ours reads the room index (a Query per page); the baseline one Scan of the table (at most 1 MB).',
+      ...notes,
+    ],
   };
 }
