@@ -84,25 +84,32 @@ export async function broadcast(options: BroadcastOptions): Promise<BroadcastRes
     }
   };
 
-  // A fixed pool of workers pulls ids from a queue fed page by page: memory stays bounded by one page.
+  // A fixed pool of workers pulls ids from a queue fed page by page: memory stays bounded by one page, and a
+  // worker only awaits the store when the queue is empty.
   const queue: string[] = [];
+  let head = 0;
   let exhausted = false;
   const iterator = options.connections[Symbol.asyncIterator]();
   let refilling: Promise<void> | undefined;
   const refill = async () => {
     const next = await iterator.next();
-    if (next.done) exhausted = true;
-    else queue.push(...next.value);
-  };
-  const take = async (): Promise<string | undefined> => {
-    while (queue.length === 0 && !exhausted) {
-      refilling ??= refill().finally(() => (refilling = undefined));
-      await refilling;
+    if (next.done) {
+      exhausted = true;
+    } else {
+      queue.splice(0, head);
+      head = 0;
+      queue.push(...next.value);
     }
-    return queue.shift();
   };
   const worker = async () => {
-    for (let id = await take(); id !== undefined; id = await take()) {
+    for (;;) {
+      if (head >= queue.length) {
+        if (exhausted) return;
+        refilling ??= refill().finally(() => (refilling = undefined));
+        await refilling;
+        continue;
+      }
+      const id = queue[head++];
       if (options.deadline !== undefined && now() >= options.deadline) {
         deferred.push(id);
         continue;
