@@ -7,7 +7,7 @@
  * | `ROOM_INDEX` | its room GSI (default `room-index`) |
  * | `QUEUE_URL` | the fan-out queue (optional: no fan-out without it) |
  * | `CALLBACK_URL` | the @connections endpoint (optional: default `https://{domainName}/{stage}` of the event) |
- * | `CONCURRENCY` | posts in flight per broadcast (default 200, at most 1,000) |
+ * | `CONCURRENCY` | posts in flight per broadcast (default 1,000, at most 5,000), over at most 200 sockets |
  *
  * No CDK imports: runs inside Lambda.
  */
@@ -21,14 +21,18 @@ import { ConnectionStore } from './store';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 
-/** A poster for an @connections endpoint (clients cached per endpoint), with sockets for `concurrency` posts. */
-export function posterFor(endpoint: string, concurrency: number = 200): PostFn {
+/** Sockets per @connections endpoint; more posts than this in flight wait in the agent's queue. */
+const MAX_SOCKETS = 200;
+
+/** A poster for an @connections endpoint (clients cached per endpoint), with up to 200 sockets. */
+export function posterFor(endpoint: string, concurrency: number = MAX_SOCKETS): PostFn {
+  const sockets = Math.min(concurrency, MAX_SOCKETS);
   let client = clients.get(endpoint);
   if (!client) {
-    // The SDK's default of 50 sockets would queue a larger pool of concurrent posts.
+    // The SDK's default of 50 sockets is too few for a broadcast; a pool larger than the sockets keeps them busy.
     client = new ApiGatewayManagementApiClient({
       endpoint,
-      requestHandler: { httpsAgent: { keepAlive: true, maxSockets: concurrency }, httpAgent: { keepAlive: true, maxSockets: concurrency } },
+      requestHandler: { httpsAgent: { keepAlive: true, maxSockets: sockets }, httpAgent: { keepAlive: true, maxSockets: sockets } },
     });
     clients.set(endpoint, client);
   }
@@ -56,7 +60,7 @@ export function dependenciesFromEnvironment(
   if (!env.TABLE_NAME) throw new Error('TABLE_NAME is not set');
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const store = new ConnectionStore(doc, { tableName: env.TABLE_NAME, roomIndexName: env.ROOM_INDEX });
-  const concurrency = Math.min(Math.max(Number(env.CONCURRENCY ?? '200') || 200, 1), 1000);
+  const concurrency = Math.min(Math.max(Number(env.CONCURRENCY ?? '1000') || 1000, 1), 5000);
   const sqs = env.QUEUE_URL ? new SQSClient({}) : undefined;
   const posterForEndpoint = (e: FanOutJob['endpoint']) => posterFor(callbackUrl(env, e), concurrency);
   return {
