@@ -15,8 +15,8 @@ import type { BenchResult } from './index';
 
 const JWKS_URI = 'https://login.example.com/.well-known/jwks.json';
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/orders';
-const ITERATIONS = 4000;
-const ROUNDS = 5;
+const ITERATIONS = 3000;
+const ROUNDS = 11;
 
 async function perSecond(fn: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
@@ -63,16 +63,18 @@ export async function run(): Promise<BenchResult> {
   }
   const handler = median(handlerRates);
   const baseline = median(directRates);
+  // Each round measures both back to back: the median of the per-round ratios cancels most machine noise.
+  const ratio = median(handlerRates.map((h, i) => h / directRates[i]));
   const bundle = path.join(__dirname, '..', 'assets', 'authorizers', 'jwt-authorizer.lambda', 'index.js');
   const bundleKb = fs.existsSync(bundle) ? fs.statSync(bundle).size / 1024 : NaN;
   return {
-    title: `JWT authorizer, warm JWKS (median of ${ROUNDS} rounds x ${ITERATIONS} verifications)`,
+    title: `JWT authorizer, warm JWKS (${ROUNDS} rounds x ${ITERATIONS} verifications each side, interleaved)`,
     columns: ['measure', 'value', 'goal'],
     rows: [
       ['aws-jwt-verify directly (verifications/s)', Math.round(baseline), ''],
       ['authorizer decision (verifications/s)', Math.round(handler), ''],
-      ['authorizer / direct', Number((handler / baseline).toFixed(3)), '>= 0.9 (overhead < 10 %)'],
-      ['overhead %', Number(((1 - handler / baseline) * 100).toFixed(1)), '< 10'],
+      ['authorizer / direct (median of per-round ratios)', Number(ratio.toFixed(3)), '>= 0.9 (overhead < 10 %)'],
+      ['overhead %', Number(((1 - ratio) * 100).toFixed(1)), '< 10'],
       ['bundle size (KB, minified)', Number(bundleKb.toFixed(1)), '< 25'],
     ],
   };

@@ -5,7 +5,7 @@
 import { JwtAuthorizerConfig } from './config';
 import { AuthorizerPolicy, allowPolicy, allowedResources, parseMethodArn } from './policy';
 import { AuthorizerEvent, extractToken, isWebSocketConnect } from './token';
-import { TokenRejected, Verifier, tokenScopes, verifyToken } from './verify';
+import { Verifier, rejectionReason, tokenScopes, verifyToken } from './verify';
 
 /** API Gateway turns exactly this error message into a 401. */
 export const UNAUTHORIZED = 'Unauthorized';
@@ -26,21 +26,21 @@ export function contextOf(payload: Record<string, unknown>): Record<string, stri
 export type Decision = { readonly policy: AuthorizerPolicy } | { readonly rejected: string };
 
 export async function decide(event: AuthorizerEvent, config: JwtAuthorizerConfig, verifier: Verifier): Promise<Decision> {
-  if (!event || typeof event !== 'object' || typeof event.methodArn !== 'string' || !parseMethodArn(event.methodArn)) {
-    return { rejected: 'InvalidEvent' };
-  }
+  const methodArn = event && typeof event === 'object' && typeof event.methodArn === 'string' ? parseMethodArn(event.methodArn) : undefined;
+  if (!methodArn) return { rejected: 'InvalidEvent' };
   const token = extractToken(event, config);
   if (!token) return { rejected: 'MissingToken' };
   let payload: Record<string, unknown>;
   try {
     payload = (await verifyToken(verifier, token)) as Record<string, unknown>;
   } catch (e) {
-    return { rejected: e instanceof TokenRejected ? e.reason : 'VerificationFailed' };
+    return { rejected: rejectionReason(e) };
   }
   const sub = typeof payload.sub === 'string' && payload.sub.length > 0 ? payload.sub : undefined;
   if (!sub) return { rejected: 'MissingSub' };
   const scopes = tokenScopes(payload as never);
-  const resources = isWebSocketConnect(event) ? [event.methodArn] : allowedResources(event.methodArn, scopes, config.routeScopes);
+  if (!config.requiredScopes.every((s) => scopes.has(s))) return { rejected: 'MissingScope' };
+  const resources = isWebSocketConnect(event) ? [event.methodArn!] : allowedResources(event.methodArn!, scopes, config.routeScopes, methodArn);
   if (resources.length === 0) return { rejected: 'NoAllowedRoute' };
   return { policy: allowPolicy(sub, resources, contextOf(payload)) };
 }

@@ -47,8 +47,9 @@ export function allowedResources(
   methodArn: string,
   tokenScopes: ReadonlySet<string>,
   routeScopes: Record<string, string[]> | undefined,
+  parsedArn?: ReturnType<typeof parseMethodArn>,
 ): string[] {
-  const parsed = parseMethodArn(methodArn);
+  const parsed = parsedArn ?? parseMethodArn(methodArn);
   if (!parsed || !routeScopes) return parsed ? [methodArn] : [];
   const base = `${parsed.prefix}:${parsed.apiId}/${parsed.stage}/`;
   const out: string[] = [];

@@ -17,16 +17,18 @@ export interface AuthorizerEvent {
 /** Largest token accepted before parsing (API Gateway authorizer results and headers are bounded too). */
 export const MAX_TOKEN_BYTES = 8192;
 
-const BEARER = /^bearer\s+(\S+)\s*$/i;
+const WHITESPACE = /\s/;
 
+/** `Bearer <jwt>` (any case, any spacing) or a bare JWT; anything with inner whitespace is refused. */
 function strip(value: string | undefined): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  if (!trimmed) return undefined;
-  const m = BEARER.exec(trimmed);
-  if (m) return m[1];
-  if (/^bearer$/i.test(trimmed) || /\s/.test(trimmed)) return undefined;
-  return trimmed;
+  let token = value.trim();
+  if (token.length >= 6 && token.slice(0, 6).toLowerCase() === 'bearer') {
+    if (token.length === 6 || !WHITESPACE.test(token[6])) return token.length === 6 ? undefined : token;
+    token = token.slice(7).trim();
+  }
+  if (!token || WHITESPACE.test(token)) return undefined;
+  return token;
 }
 
 function header(headers: AuthorizerEvent['headers'], name: string): string | undefined {

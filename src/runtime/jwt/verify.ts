@@ -37,12 +37,13 @@ function hasForbiddenKey(json: string): boolean {
 /** Structural checks before any cryptography. */
 export function precheck(token: string): void {
   if (Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) throw new TokenRejected('TokenTooLarge');
+  // Three non-empty segments; aws-jwt-verify then checks their base64url alphabet, JSON and signature.
   const parts = token.split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) throw new TokenRejected('MalformedToken');
-  // aws-jwt-verify parses header and payload itself; here only a cheap scan of the decoded text.
-  const header = Buffer.from(parts[0], 'base64url').toString('utf8');
+  if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2] || !/^[A-Za-z0-9_-]+$/.test(parts[1])) throw new TokenRejected('MalformedToken');
+  // aws-jwt-verify parses header and payload itself (and strips prototype keys, which it would silently accept):
+  // a token whose claims carry such keys is refused outright. The header's fields are never used here.
   const payload = Buffer.from(parts[1], 'base64url').toString('utf8');
-  if (hasForbiddenKey(header) || hasForbiddenKey(payload)) throw new TokenRejected('ForbiddenClaimName');
+  if (hasForbiddenKey(payload)) throw new TokenRejected('ForbiddenClaimName');
 }
 
 /** A verifier for the configuration; pass a JWKS cache to control fetching (tests). */
@@ -52,10 +53,9 @@ export function createVerifier(config: JwtAuthorizerConfig, jwksCache?: JwksCach
       issuer: config.issuer,
       audience: config.audience,
       jwksUri: config.jwksUri,
+      // Required scopes are checked by the caller, which needs the token's scopes anyway (authorize.ts).
       customJwtCheck: ({ payload }) => {
         if (typeof payload.exp !== 'number') throw new TokenRejected('MissingExp');
-        const scopes = tokenScopes(payload);
-        if (!config.requiredScopes.every((s) => scopes.has(s))) throw new TokenRejected('MissingScope');
       },
     },
     jwksCache ? { jwksCache } : undefined,
@@ -64,14 +64,22 @@ export function createVerifier(config: JwtAuthorizerConfig, jwksCache?: JwksCach
 
 export type Verifier = ReturnType<typeof createVerifier>;
 
-/** Verifies the token; resolves to its payload or rejects with TokenRejected (reason = error class name). */
-export async function verifyToken(verifier: Verifier, token: string): Promise<JwtPayload> {
-  precheck(token);
+/** The short, loggable reason for a verification error (its class name). */
+export function rejectionReason(e: unknown): string {
+  if (e instanceof TokenRejected) return e.reason;
+  const name = e instanceof Error ? e.constructor.name || e.name : 'UnknownError';
+  return /^[A-Za-z]{1,64}$/.test(name) ? name : 'VerificationFailed';
+}
+
+/**
+ * Verifies the token; resolves to its payload or rejects (see rejectionReason). Returns aws-jwt-verify's own
+ * promise, without another async layer, on the hot path.
+ */
+export function verifyToken(verifier: Verifier, token: string): Promise<JwtPayload> {
   try {
-    return (await verifier.verify(token as never)) as JwtPayload;
+    precheck(token);
   } catch (e) {
-    if (e instanceof TokenRejected) throw e;
-    const name = e instanceof Error ? e.constructor.name || e.name : 'UnknownError';
-    throw new TokenRejected(/^[A-Za-z]{1,64}$/.test(name) ? name : 'VerificationFailed');
+    return Promise.reject(e);
   }
+  return verifier.verify(token as never) as Promise<JwtPayload>;
 }
