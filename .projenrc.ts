@@ -85,7 +85,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/ws@^8',
   ],
 
-  gitignore: ['cdk.out/', '.tmp/', 'examples/cdk.out/', 'bench/results/', 'test-reports/'],
+  gitignore: ['cdk.out/', '.tmp/', 'examples/cdk.out/', 'examples/*.openapi.json', 'bench/results/', 'test-reports/'],
 
   jestOptions: {
     jestConfig: {

@@ -5,6 +5,8 @@
  * Control Tower guard rules and the strict template checker run as validation plugins, so any finding fails
  * the synth), then prints a report per stack.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import {
@@ -95,7 +97,12 @@ export function addCompliancePlugins(app: App): void {
 
 if (require.main === module) {
   const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
-  buildExample(app);
+  const stacks = buildExample(app);
   addCompliancePlugins(app);
   app.synth();
+  // The orders API as OpenAPI, next to the cloud assembly, for client SDK generators.
+  const orders = stacks.find((s): s is OrdersApiStack => s instanceof OrdersApiStack);
+  if (orders) {
+    fs.writeFileSync(path.join(__dirname, 'orders.openapi.json'), JSON.stringify(orders.api.toOpenApi({ title: 'Orders API' }), null, 2));
+  }
 }

@@ -4,3 +4,4 @@ export * from './authorization';
 export * from './firewall';
 export { CacheSize, CacheOptions, StageSettings, ThrottleOptions } from './stage';
 export { RouteOptions, RouteCacheOptions } from './routes';
+export { OpenApiExportOptions } from './openapi';

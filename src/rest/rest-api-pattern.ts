@@ -14,6 +14,7 @@ import { ApiGatewayAccountLogging } from '../core/account-logging';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { ApiFirewall, FirewallOptions } from '../core/firewall';
 import { ApiObservability, ObservabilityOptions } from '../core/observability';
+import { OpenApiExportOptions, exportOpenApi } from '../core/openapi';
 import { FunctionHardening } from '../core/private/functions';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
 import { checkOneOf } from '../core/private/validation';
@@ -245,6 +246,14 @@ export abstract class RestApiPattern extends Construct {
     acknowledgeMethod(result, auth.kind);
     this.acknowledgePreflight();
     return result;
+  }
+
+  /**
+   * The API as an OpenAPI 3.0.3 document (routes, parameters, request schemas, security schemes, API-key
+   * requirements), for client SDK generators. Route paths and names must be literals.
+   */
+  public toOpenApi(options: OpenApiExportOptions = {}): any {
+    return exportOpenApi(this.routeTable.routes, this.authorization, { ...options, title: options.title ?? this.api.restApiName });
   }
 
   /** Every route added so far, as `METHOD /path`. */
