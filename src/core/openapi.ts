@@ -72,6 +72,12 @@ function securityScheme(auth: ApiAuthorization): Record<string, unknown> | undef
   }
 }
 
+function defaultScopes(auth: ApiAuthorization): string[] | undefined {
+  if (auth.kind === AuthorizationKind.COGNITO) return auth.cognitoOptions?.scopes;
+  if (auth.kind === AuthorizationKind.JWT) return auth.jwtOptions?.requiredScopes;
+  return undefined;
+}
+
 const SCHEME_NAMES: Record<AuthorizationKind, string> = {
   [AuthorizationKind.COGNITO]: 'cognito',
   [AuthorizationKind.JWT]: 'jwt',
@@ -126,8 +132,7 @@ export function exportOpenApi(
     const operationId = route.options.operationName ?? defaultOperationName(route.method, route.path);
     const auth = route.options.authorization ?? defaultAuthorization;
     const scheme = schemeFor(auth);
-    const scopes =
-      route.options.scopes ?? (auth.kind === AuthorizationKind.COGNITO ? auth.cognitoOptions?.scopes : auth.kind === AuthorizationKind.JWT ? auth.jwtOptions?.requiredScopes : undefined) ?? [];
+    const scopes = route.options.scopes ?? defaultScopes(auth) ?? [];
     const requirement: Record<string, string[]> = {};
     if (scheme) requirement[scheme] = [...scopes];
     if (route.options.apiKeyRequired) {

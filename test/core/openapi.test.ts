@@ -29,7 +29,10 @@ function api() {
     requestSchema: {
       type: apigateway.JsonSchemaType.OBJECT,
       required: ['sku'],
-      properties: { sku: { type: apigateway.JsonSchemaType.STRING }, tags: { type: apigateway.JsonSchemaType.ARRAY, items: { type: apigateway.JsonSchemaType.STRING } } },
+      properties: {
+        sku: { type: apigateway.JsonSchemaType.STRING },
+        tags: { type: apigateway.JsonSchemaType.ARRAY, items: { type: apigateway.JsonSchemaType.STRING } },
+      },
     },
   });
   a.addRoute('GET', '/orders/{id}', mock, { apiKeyRequired: true });
