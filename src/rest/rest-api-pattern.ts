@@ -1,4 +1,4 @@
-import { Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Names, NestedStack, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,6 +10,7 @@ import { requireAuthorizedCacheInvalidation } from './cache-control';
 import { CorsSettings, ResourcePolicyOptions, addGatewayResponses, renderCors, renderResourcePolicy } from './gateway';
 import { bindJwtAuthorizerFunction } from './jwt-function';
 import { acknowledgeMethod, acknowledgeNoCache, consolidateLambdaPermission } from './permissions';
+import { RouteShardingOptions, RouteShards } from './sharding';
 import { ApiGatewayAccountLogging } from '../core/account-logging';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { ApiFirewall, FirewallOptions } from '../core/firewall';
@@ -82,6 +83,12 @@ export interface RestApiPatternProps {
    * @default - no VPC; the "Lambda in VPC" findings are acknowledged on each function, with the reason
    */
   readonly lambdaVpc?: ec2.IVpc;
+  /**
+   * How routes are spread over nested stacks once the API outgrows its own stack. Sharding is automatic: the
+   * first `routesInParent` routes stay in the API's stack, later ones go into nested stacks.
+   * @default - the `RouteShardingOptions` defaults (100 routes in the API's stack, then 10 nested stacks)
+   */
+  readonly routeSharding?: RouteShardingOptions;
 }
 
 /**
@@ -124,7 +131,8 @@ export abstract class RestApiPattern extends Construct {
   private readonly methodSettings: apigateway.CfnStage.MethodSettingProperty[] = [];
   private validators?: { body: apigateway.RequestValidator; params: apigateway.RequestValidator };
   private readonly lambdaVpc?: ec2.IVpc;
-  private readonly preflightSeen = new Set<apigateway.Method>();
+  private readonly shards: RouteShards;
+  private readonly securedAuthorizers = new Set<apigateway.IAuthorizer>();
 
   protected constructor(
     scope: Construct,
@@ -161,6 +169,8 @@ export abstract class RestApiPattern extends Construct {
       },
     });
     this.stage = this.api.deploymentStage;
+    this.shards = new RouteShards(this, this.api, cors, (node) => this.acknowledgePreflight(node), props.routeSharding);
+    this.acknowledgePreflight(this.api.root);
     this.authorizerSet = new RestAuthorizers(this, (s, fid, auth) =>
       bindJwtAuthorizerFunction(s, fid, auth, {
         hardening: this.functionHardening(),
@@ -223,11 +233,9 @@ export abstract class RestApiPattern extends Construct {
     for (const key of cacheKeys) requestParameters[key] = requestParameters[key] ?? false;
 
     consolidateLambdaPermission(integration);
-    const resource = this.api.root.resourceForPath(path);
-    const model = options.requestSchema
-      ? this.api.addModel(`${defaultOperationName(httpMethod, path)}Model`, { contentType: 'application/json', schema: options.requestSchema })
-      : undefined;
-    const result = resource.addMethod(httpMethod, integration, {
+    const { resource, shard } = this.shards.place(path);
+    const model = options.requestSchema ? this.addModel(httpMethod, path, options.requestSchema, resource) : undefined;
+    const result = resource.addMethod(httpMethod, this.shards.integrationFor(integration, shard), {
       authorizationType: bound.authorizationType,
       authorizer: bound.authorizer,
       authorizationScopes: bound.scopes,
@@ -242,9 +250,14 @@ export abstract class RestApiPattern extends Construct {
     }
     this.addMethodSetting(httpMethod, path, options, cacheEnabled);
     this.routeTable.add({ method: httpMethod, path, options, integration, cfnMethod: result });
-    secureLambdaPermissions(this);
+    // Integration permissions live under the API (never in shards); an authorizer adds its function's permission
+    // when first attached. Walking only those keeps addRoute linear in the number of routes.
+    secureLambdaPermissions(this.api);
+    if (bound.authorizer && !this.securedAuthorizers.has(bound.authorizer)) {
+      this.securedAuthorizers.add(bound.authorizer);
+      secureLambdaPermissions(this);
+    }
     acknowledgeMethod(result, auth.kind);
-    this.acknowledgePreflight();
     return result;
   }
 
@@ -254,6 +267,11 @@ export abstract class RestApiPattern extends Construct {
    */
   public toOpenApi(options: OpenApiExportOptions = {}): any {
     return exportOpenApi(this.routeTable.routes, this.authorization, { ...options, title: options.title ?? this.api.restApiName });
+  }
+
+  /** The nested stacks holding routes past `routeSharding.routesInParent` (empty until the API needs them). */
+  public get routeStacks(): NestedStack[] {
+    return this.shards.stacks;
   }
 
   /** Every route added so far, as `METHOD /path`. */
@@ -394,14 +412,17 @@ export abstract class RestApiPattern extends Construct {
     });
   }
 
+  /** A request model, in the stack of the route's method (the API's own models stay as they were). */
+  private addModel(httpMethod: string, path: string, schema: apigateway.JsonSchema, resource: apigateway.IResource): apigateway.Model {
+    const id = `${defaultOperationName(httpMethod, path)}Model`;
+    if (resource.api === this.api) return this.api.addModel(id, { contentType: 'application/json', schema });
+    return new apigateway.Model(resource.api, id, { restApi: resource.api, contentType: 'application/json', schema });
+  }
+
   /** CORS preflight methods cannot carry authorization: browsers send no credentials with them. */
-  private acknowledgePreflight(): void {
-    for (const child of this.api.root.node.findAll()) {
-      if (child instanceof apigateway.Method && child.httpMethod === 'OPTIONS' && !this.preflightSeen.has(child)) {
-        this.preflightSeen.add(child);
-        if (!this.routeTable.routes.some((r) => r.cfnMethod === child)) acknowledgeMethod(child, AuthorizationKind.NONE, true);
-      }
-    }
+  private acknowledgePreflight(node: apigateway.IResource): void {
+    const preflight = node.node.tryFindChild('OPTIONS');
+    if (preflight instanceof apigateway.Method) acknowledgeMethod(preflight, AuthorizationKind.NONE, true);
   }
 }
 

@@ -1,0 +1,280 @@
+/**
+ * Route sharding: where the API Gateway resources (path nodes) and methods of a REST pattern live, in the API's
+ * own stack or in nested stacks, so that APIs of 1,000+ routes deploy with one `cdk deploy` while every method
+ * stays a real `AWS::ApiGateway::Method` (see ../shared/MECHANICS.md). Internal to the REST base, except the
+ * options interface.
+ */
+import { createHash } from 'node:crypto';
+import { CfnResource, Lazy, Names, NestedStack, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct, IConstruct } from 'constructs';
+import { checkRange, warn } from '../core/private/validation';
+
+/**
+ * How routes are spread over nested stacks when an API outgrows its own stack.
+ */
+export interface RouteShardingOptions {
+  /**
+   * Routes whose methods live in the API's own stack. Routes added after these go into nested stacks, chosen
+   * by a hash of the first two segments of their path, so a route's stack does not depend on routes added after
+   * it. At least 1 (the API's own stack must hold a method).
+   * @default 100
+   */
+  readonly routesInParent?: number;
+  /**
+   * Number of nested stacks routes past `routesInParent` are hashed into (each created on first use). Changing it
+   * moves routes between nested stacks, which API Gateway refuses in one deployment: choose it once.
+   * @default 10
+   */
+  readonly shards?: number;
+}
+
+/** CloudFormation's limits per template. */
+const MAX_RESOURCES_PER_STACK = 500;
+/** API Gateway's default quota of resources (path nodes) per REST API. */
+const API_RESOURCE_QUOTA = 300;
+/** The resource types whose configuration a deployment snapshots. */
+const MODEL_TYPES = new Set([
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::Model',
+  'AWS::ApiGateway::Authorizer',
+  'AWS::ApiGateway::RequestValidator',
+  'AWS::ApiGateway::GatewayResponse',
+]);
+
+/** One nested stack of routes. */
+interface Shard {
+  readonly stack: NestedStack;
+  /** The API as seen from the nested stack (same `restApiId` token as the parent's). */
+  readonly api: apigateway.IRestApi;
+  /** Functions imported into this stack without permissions, by the original function. */
+  readonly functions: Map<lambda.IFunction, lambda.IFunction>;
+}
+
+/** Where a route's method goes. */
+export interface RoutePlacement {
+  /** The resource (path node) to add the method to, in the stack the method belongs to. */
+  readonly resource: apigateway.IResource;
+  /** The nested stack, or undefined for the API's own stack. */
+  readonly shard?: NestedStack;
+}
+
+/**
+ * The path-node tree of one REST API across its own stack and its shards. Every path node is created exactly
+ * once (API Gateway refuses two resources with the same path); a stack that needs a node created elsewhere gets
+ * a reference to it.
+ */
+export class RouteShards {
+  private readonly routesInParent: number;
+  private readonly shardCount: number;
+  /** path -> the node, wherever it was created. */
+  private readonly nodes = new Map<string, apigateway.IResource>();
+  /** path -> the stack it was created in (undefined: the API's own stack). */
+  private readonly homes = new Map<string, Shard | undefined>();
+  /** `${shard index}|${path}` -> a reference to a node of another stack. */
+  private readonly references = new Map<string, apigateway.IResource>();
+  private readonly shardsByIndex = new Map<number, Shard>();
+  private parentRoutes = 0;
+  private quotaWarned = false;
+
+  constructor(
+    private readonly owner: Construct,
+    private readonly api: apigateway.RestApi,
+    private readonly cors: apigateway.CorsOptions | undefined,
+    private readonly onNode: (node: apigateway.IResource) => void,
+    options: RouteShardingOptions = {},
+  ) {
+    checkRange(owner, 'routeSharding.routesInParent', options.routesInParent, { min: 1, integer: true });
+    checkRange(owner, 'routeSharding.shards', options.shards, { min: 1, max: 100, integer: true });
+    this.routesInParent = options.routesInParent ?? 100;
+    this.shardCount = options.shards ?? 10;
+    this.nodes.set('/', api.root);
+    this.homes.set('/', undefined);
+
+    owner.node.addValidation({ validate: () => this.validate() });
+  }
+
+  /** The nested stacks created so far. */
+  public get stacks(): NestedStack[] {
+    return [...this.shardsByIndex.values()].map((s) => s.stack);
+  }
+
+  /** Decides the stack of a new route and returns the resource its method goes on (created as needed). */
+  public place(path: string): RoutePlacement {
+    const inParent = path === '/' || this.parentRoutes < this.routesInParent;
+    let shard: Shard | undefined;
+    if (inParent) {
+      this.parentRoutes++;
+    } else {
+      shard = this.shardFor(anchorOf(path));
+    }
+    const resource = this.ensure(path, shard, !inParent);
+    this.warnPastQuota();
+    return { resource, shard: shard?.stack };
+  }
+
+  /**
+   * The integration a method in `shard` binds: Lambda integrations get the function imported without
+   * permissions, and one API-scoped permission in the API's own stack (the one the L2 would add there), so a
+   * function has one permission per API however many stacks its routes span.
+   */
+  public integrationFor(integration: apigateway.Integration, shardStack: NestedStack | undefined): apigateway.Integration {
+    if (!shardStack || !(integration instanceof apigateway.LambdaIntegration)) return integration;
+    const shard = [...this.shardsByIndex.values()].find((s) => s.stack === shardStack)!;
+    // LambdaIntegration keeps its function and options private; both are read here to rebuild the same
+    // integration around the imported function.
+    const handler = (integration as unknown as { handler: lambda.IFunction }).handler;
+    const options = (integration as unknown as { props: { options?: apigateway.LambdaIntegrationOptions } }).props.options ?? {};
+    this.addParentPermission(handler);
+    let imported = shard.functions.get(handler);
+    if (!imported) {
+      imported = lambda.Function.fromFunctionAttributes(shard.stack, `Function${shard.functions.size}`, {
+        functionArn: handler.functionArn,
+        sameEnvironment: true,
+        skipPermissions: true,
+      });
+      shard.functions.set(handler, imported);
+    }
+    return new apigateway.LambdaIntegration(imported, { ...options, scopePermissionToMethod: false, allowTestInvoke: true });
+  }
+
+  /** The permission the L2 adds for API-scoped Lambda integrations, under the same id so it is added once. */
+  private addParentPermission(handler: lambda.IFunction): void {
+    const id = `ApiPermission.ApiScoped.${Names.nodeUniqueId(handler.node)}.${Names.nodeUniqueId(this.api.node)}`;
+    if (this.api.node.tryFindChild(id)) return;
+    handler.addPermission(id, {
+      principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      scope: this.api,
+      sourceArn: Lazy.string({ produce: () => this.api.arnForExecuteApi() }),
+    });
+  }
+
+  private shardFor(anchor: string): Shard {
+    const index = createHash('sha256').update(anchor).digest().readUInt32BE(0) % this.shardCount;
+    let shard = this.shardsByIndex.get(index);
+    if (!shard) {
+      const stack = new NestedStack(this.owner, `Routes${index}`, {
+        description: `Routes of ${this.owner.node.path} (shard ${index} of ${this.shardCount})`,
+      });
+      const api = apigateway.RestApi.fromRestApiAttributes(stack, 'Api', {
+        restApiId: this.api.restApiId,
+        rootResourceId: this.api.restApiRootResourceId,
+        restApiName: this.api.restApiName,
+      });
+      shard = { stack, api, functions: new Map() };
+      if (this.shardsByIndex.size === 0) {
+        // A deployment snapshots the whole API model: its logical id must change when anything in a shard
+        // changes. The L2 hashes only the methods of the API's own stack; the nested ones are fed in here.
+        this.api.latestDeployment?.addToLogicalId(Lazy.any({ produce: () => this.fingerprint() }));
+      }
+      this.shardsByIndex.set(index, shard);
+      this.api.latestDeployment?.node.addDependency(stack);
+    }
+    return shard;
+  }
+
+  /**
+   * The node for `path` as seen from `target` (a shard, or undefined for the API's own stack), created where
+   * it belongs when missing: in the API's own stack for parent routes, else in the shard its anchor hashes to.
+   */
+  private ensure(path: string, target: Shard | undefined, sharded: boolean): apigateway.IResource {
+    const existing = this.nodes.get(path);
+    if (existing) return this.visibleIn(path, existing, target);
+    const parentPath = path.slice(0, path.lastIndexOf('/')) || '/';
+    const segment = path.slice(path.lastIndexOf('/') + 1);
+    const home = sharded ? this.shardFor(anchorOf(path)) : undefined;
+    const parent = this.ensure(parentPath, home, sharded);
+    const node = parent.addResource(segment, this.cors ? { defaultCorsPreflightOptions: this.cors } : undefined);
+    this.nodes.set(path, node);
+    this.homes.set(path, home);
+    this.onNode(node);
+    return this.visibleIn(path, node, target);
+  }
+
+  private visibleIn(path: string, node: apigateway.IResource, target: Shard | undefined): apigateway.IResource {
+    const home = this.homes.get(path);
+    if (home === target) return node;
+    if (path === '/' && target) return target.api.root;
+    const key = `${target ? [...this.shardsByIndex.entries()].find(([, s]) => s === target)![0] : 'parent'}|${path}`;
+    let reference = this.references.get(key);
+    if (!reference) {
+      const scope = target ? target.api : this.referenceScope();
+      reference = apigateway.Resource.fromResourceAttributes(scope, `Node${hashOf(path)}`, {
+        restApi: target ? target.api : this.api,
+        resourceId: node.resourceId,
+        path,
+      });
+      this.references.set(key, reference);
+    }
+    return reference;
+  }
+
+  private referenceScope(): Construct {
+    return (this.owner.node.tryFindChild('RouteNodes') as Construct | undefined) ?? new Construct(this.owner, 'RouteNodes');
+  }
+
+  private warnPastQuota(): void {
+    const apiResources = this.nodes.size - 1;
+    if (!this.quotaWarned && apiResources > API_RESOURCE_QUOTA) {
+      this.quotaWarned = true;
+      warn(
+        this.owner,
+        'apiResourceQuota',
+        `${this.owner.node.path}: the API has ${apiResources} resources (paths), more than API Gateway's default quota of ` +
+          `${API_RESOURCE_QUOTA} per REST API; request an increase of "Resources per API" in Service Quotas before deploying`,
+      );
+    }
+  }
+
+  /** Every API-model resource of the shards, rendered. */
+  private fingerprint(): string {
+    const hash = createHash('sha256');
+    for (const shard of [...this.shardsByIndex.entries()].sort(([a], [b]) => a - b).map(([, s]) => s)) {
+      for (const c of shard.stack.node.findAll()) {
+        if (CfnResource.isCfnResource(c) && MODEL_TYPES.has(c.cfnResourceType)) {
+          // The rendered resource, references included (the same rendering the template gets).
+          hash.update(JSON.stringify(shard.stack.resolve((c as unknown as { _toCloudFormation(): unknown })._toCloudFormation())));
+        }
+      }
+    }
+    return hash.digest('hex');
+  }
+
+  private validate(): string[] {
+    const errors: string[] = [];
+    for (const shard of this.shardsByIndex.values()) {
+      const count = countResources(shard.stack);
+      if (count > MAX_RESOURCES_PER_STACK) {
+        errors.push(
+          `${shard.stack.node.path}: invalid routeSharding.shards ${this.shardCount}: this nested stack would hold ${count} resources, ` +
+            `more than CloudFormation's ${MAX_RESOURCES_PER_STACK} per stack; raise routeSharding.shards before the first deployment`,
+        );
+      }
+    }
+    return errors;
+  }
+}
+
+/** The part of a path that picks its shard: its first two segments, so a subtree stays together. */
+function anchorOf(path: string): string {
+  return '/' + path.split('/').filter(Boolean).slice(0, 2).join('/');
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+/** CloudFormation resources a stack's template holds (nested stacks below it hold their own). */
+function countResources(stack: Stack): number {
+  let count = 0;
+  const visit = (c: IConstruct) => {
+    if (c !== stack && Stack.isStack(c)) return;
+    if (CfnResource.isCfnResource(c)) count++;
+    for (const child of c.node.children) visit(child);
+  };
+  visit(stack);
+  return count;
+}
