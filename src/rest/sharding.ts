@@ -133,7 +133,8 @@ export class RouteShards {
     if (!imported) {
       imported = lambda.Function.fromFunctionAttributes(shard.stack, `Function${shard.functions.size}`, {
         functionArn: handler.functionArn,
-        sameEnvironment: true,
+        // No permission from the nested stack: the one API-scoped permission lives in the API's stack.
+        sameEnvironment: false,
         skipPermissions: true,
       });
       shard.functions.set(handler, imported);

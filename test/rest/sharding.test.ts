@@ -1,0 +1,222 @@
+/**
+ * Route sharding: a 1,000-route API synthesizes into stacks CloudFormation accepts, every method stays a real
+ * AWS::ApiGateway::Method in some template, the deployment depends on (and is fingerprinted by) every shard,
+ * each function has one permission, and a route's stack does not move when routes are appended.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ApiAuthorization, RouteShardingOptions, SecuredRestApi } from '../../src';
+import { complianceFindings, formatFindings } from '../support/compliance';
+import { backendFunction, newStack } from '../support/fixtures';
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+const SCHEMA: apigateway.JsonSchema = {
+  type: apigateway.JsonSchemaType.OBJECT,
+  required: ['name'],
+  properties: { name: { type: apigateway.JsonSchemaType.STRING, maxLength: 64 } },
+};
+
+interface Built {
+  readonly stack: Stack;
+  readonly api: SecuredRestApi;
+  readonly functions: lambda.Function[];
+}
+
+/** Route i: a distinct method and path; POST routes validate a body, every 10th route has its own throttle. */
+function routeOf(i: number): { method: string; path: string } {
+  return { method: METHODS[i % 4], path: `/v1/res${Math.floor(i / 4)}/{id}` };
+}
+
+function build(routes: number, options: { sharding?: RouteShardingOptions; stack?: Stack; edit?: number; functions?: number } = {}): Built {
+  const stack = options.stack ?? newStack('Big');
+  const functions = Array.from({ length: options.functions ?? 20 }, (_, i) => backendFunction(stack, `Fn${i}`));
+  const api = new SecuredRestApi(stack, 'Api', {
+    authorization: ApiAuthorization.jwt({ issuer: 'https://login.example.com/', audience: ['big'] }),
+    cors: { allowOrigins: ['https://app.example.com'] },
+    routeSharding: options.sharding,
+  });
+  for (let i = 0; i < routes; i++) {
+    const { method, path: p } = routeOf(i);
+    api.addRoute(method, p, new apigateway.LambdaIntegration(functions[i % functions.length]), {
+      requestSchema: method === 'POST' ? SCHEMA : undefined,
+      throttle: i % 10 === 0 ? { rateLimit: 50, burstLimit: 100 } : undefined,
+      operationName: options.edit === i ? 'editedOperation' : undefined,
+    });
+  }
+  return { stack, api, functions };
+}
+
+interface SynthTemplate {
+  readonly file: string;
+  readonly bytes: number;
+  readonly template: any;
+}
+
+function templates(stack: Stack): SynthTemplate[] {
+  const dir = App.of(stack)!.node.root instanceof App ? (App.of(stack) as App).synth().directory : '';
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.template.json'))
+    .map((file) => {
+      const text = fs.readFileSync(path.join(dir, file), 'utf8');
+      return { file, bytes: Buffer.byteLength(text), template: JSON.parse(text) };
+    });
+}
+
+function resourcesOfType(all: SynthTemplate[], type: string): any[] {
+  return all.flatMap((t) => Object.values<any>(t.template.Resources).filter((r) => r.Type === type));
+}
+
+function deploymentOf(stack: Stack): { id: string; resource: any } {
+  const found = Template.fromStack(stack).findResources('AWS::ApiGateway::Deployment');
+  const [id] = Object.keys(found);
+  return { id, resource: found[id] };
+}
+
+describe('an API of 1,000 routes', () => {
+  let built: Built;
+  let all: SynthTemplate[];
+  beforeAll(() => {
+    built = build(1000);
+    all = templates(built.stack);
+  });
+
+  test('every stack holds at most 500 resources and every template is under 1 MB', () => {
+    expect(all.length).toBeGreaterThan(1);
+    for (const t of all) {
+      expect({ file: t.file, resources: Object.keys(t.template.Resources).length }).toEqual({ file: t.file, resources: expect.any(Number) });
+      expect(Object.keys(t.template.Resources).length).toBeLessThanOrEqual(500);
+      expect(t.bytes).toBeLessThan(1_000_000);
+      expect(Object.keys(t.template.Parameters ?? {}).length).toBeLessThanOrEqual(200);
+      expect(Object.keys(t.template.Outputs ?? {}).length).toBeLessThanOrEqual(200);
+    }
+  });
+
+  test('every route is a real AWS::ApiGateway::Method, authorized and validated, in exactly one template', () => {
+    const methods = resourcesOfType(all, 'AWS::ApiGateway::Method').filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
+    expect(methods).toHaveLength(1000);
+    for (const m of methods) {
+      expect(m.Properties.AuthorizationType).toBe('CUSTOM');
+      expect(m.Properties.AuthorizerId).toBeDefined();
+      expect(m.Properties.RequestValidatorId).toBeDefined();
+    }
+    expect(methods.filter((m) => m.Properties.RequestModels)).toHaveLength(250);
+    expect(built.api.routes).toHaveLength(1000);
+  });
+
+  test('the API\'s own stack keeps the first 100 routes; the rest are in nested stacks', () => {
+    const own = Template.fromStack(built.stack).findResources('AWS::ApiGateway::Method');
+    expect(Object.values(own).filter((m) => m.Properties.HttpMethod !== 'OPTIONS')).toHaveLength(100);
+    expect(built.api.routeStacks.length).toBeGreaterThan(1);
+    for (const shard of built.api.routeStacks) {
+      expect(Template.fromStack(shard).findResources('AWS::ApiGateway::Method')).not.toEqual({});
+    }
+  });
+
+  test('each path node is created once across all stacks (API Gateway refuses two resources with one path)', () => {
+    // 1 (/v1) + 250 (/v1/resK) + 250 (/v1/resK/{id})
+    expect(resourcesOfType(all, 'AWS::ApiGateway::Resource')).toHaveLength(501);
+  });
+
+  test('one authorizer and two request validators, in the API\'s own stack, shared by every shard', () => {
+    expect(resourcesOfType(all, 'AWS::ApiGateway::Authorizer')).toHaveLength(1);
+    expect(resourcesOfType(all, 'AWS::ApiGateway::RequestValidator')).toHaveLength(2);
+    const own = Template.fromStack(built.stack);
+    own.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    own.resourceCountIs('AWS::ApiGateway::RequestValidator', 2);
+  });
+
+  test('one Lambda permission per function (scoped to the API) plus the authorizer\'s, none in nested stacks', () => {
+    const permissions = resourcesOfType(all, 'AWS::Lambda::Permission');
+    expect(permissions).toHaveLength(built.functions.length + 1);
+    for (const shard of built.api.routeStacks) Template.fromStack(shard).resourceCountIs('AWS::Lambda::Permission', 0);
+  });
+
+  test('the deployment depends on every nested stack of routes', () => {
+    const { resource } = deploymentOf(built.stack);
+    const own = Template.fromStack(built.stack).findResources('AWS::CloudFormation::Stack');
+    expect(Object.keys(own)).toHaveLength(built.api.routeStacks.length);
+    expect(resource.DependsOn).toEqual(expect.arrayContaining(Object.keys(own)));
+  });
+
+  test('API Gateway\'s default quota of 300 resources per API is reported as a warning with an id', () => {
+    Annotations.fromStack(built.stack).hasWarning('/Big/Api', Match.stringLikeRegexp('301 resources \\(paths\\), more than API Gateway\'s default quota of 300 per REST API.*cdk-apigateway-patterns:apiResourceQuota'));
+  });
+
+  test('the compliance harness is clean on it (nested templates included)', () => {
+    const findings = complianceFindings(built.stack).filter((f) => !/^Big\/Fn\d+/.test(f.resource));
+    expect(formatFindings(findings)).toEqual([]);
+  });
+});
+
+describe('route sharding', () => {
+  test('an API within its own stack\'s share has no nested stack and no warning', () => {
+    const { stack, api } = build(40);
+    expect(api.routeStacks).toEqual([]);
+    Template.fromStack(stack).resourceCountIs('AWS::CloudFormation::Stack', 0);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('apiResourceQuota'))).toEqual([]);
+  });
+
+  test('editing a method in a nested stack changes the deployment\'s logical id; an identical app does not', () => {
+    const base = build(300);
+    const same = build(300);
+    const edited = build(300, { edit: 250 });
+    expect(deploymentOf(same.stack).id).toBe(deploymentOf(base.stack).id);
+    expect(deploymentOf(edited.stack).id).not.toBe(deploymentOf(base.stack).id);
+    // the edited route really is in a nested stack
+    const nested = edited.api.routeStacks.some((s) =>
+      Object.values(Template.fromStack(s).findResources('AWS::ApiGateway::Method')).some((m) => m.Properties.OperationName === 'editedOperation'),
+    );
+    expect(nested).toBe(true);
+  });
+
+  test('appending routes never moves a route to another stack', () => {
+    const small = build(300);
+    const large = build(600);
+    const stackOf = (b: Built) => {
+      const out = new Map<string, string>();
+      for (const s of [b.stack, ...b.api.routeStacks]) {
+        for (const m of Object.values(Template.fromStack(s).findResources('AWS::ApiGateway::Method'))) {
+          if (m.Properties.HttpMethod !== 'OPTIONS') out.set(m.Properties.OperationName, s.node.id);
+        }
+      }
+      return out;
+    };
+    const before = stackOf(small);
+    const after = stackOf(large);
+    expect(before.size).toBe(300);
+    for (const [operation, stackId] of before) expect({ operation, stackId: after.get(operation) }).toEqual({ operation, stackId });
+  });
+
+  test('routesInParent and shards are validated', () => {
+    expect(() => build(1, { sharding: { routesInParent: 0 } })).toThrow(/Big\/Api: invalid routeSharding.routesInParent 0: must be an integer >= 1/);
+    expect(() => build(1, { sharding: { shards: 0 } })).toThrow(/invalid routeSharding.shards 0: must be an integer between 1 and 100/);
+    expect(() => build(1, { sharding: { shards: 2.5 } })).toThrow(/invalid routeSharding.shards 2.5/);
+  });
+
+  test('a nested stack past 500 resources fails the synth with the option to raise', () => {
+    const { stack } = build(400, { sharding: { routesInParent: 1, shards: 1 } });
+    expect(() => App.of(stack)!.node.root instanceof App && (App.of(stack) as App).synth()).toThrow(
+      /Big\/Api\/Routes0: invalid routeSharding.shards 1: this nested stack would hold \d+ resources, more than CloudFormation's 500 per stack; raise routeSharding.shards/,
+    );
+  });
+
+  test('a nested method on a path whose parent node lives in another stack references it instead of recreating it', () => {
+    const stack = newStack('Refs');
+    const fn = backendFunction(stack, 'Fn');
+    const api = new SecuredRestApi(stack, 'Api', { authorization: ApiAuthorization.iam(), routeSharding: { routesInParent: 1 } });
+    api.addRoute('GET', '/orders', new apigateway.LambdaIntegration(fn));
+    api.addRoute('GET', '/orders/{id}', new apigateway.LambdaIntegration(fn));
+    expect(api.routeStacks).toHaveLength(1);
+    const shard: NestedStack = api.routeStacks[0];
+    const nested = Template.fromStack(shard);
+    nested.resourceCountIs('AWS::ApiGateway::Resource', 1);
+    nested.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{id}', ParentId: { Ref: Match.stringLikeRegexp('^referencetoRefsApiorders') } });
+    Template.fromStack(stack).resourceCountIs('AWS::ApiGateway::Resource', 1);
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Permission', 1);
+  });
+});
