@@ -83,6 +83,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynalite@4.0.0',
     'ws@^8',
     '@types/ws@^8',
+    // Benchmark baseline only (bench/routes.bench.ts); peer aws-cdk-lib ^2.260.0 accepts 2.276.0.
+    '@aws-solutions-constructs/aws-apigateway-lambda@2.104.0',
   ],
 
   gitignore: ['cdk.out/', '.tmp/', 'examples/cdk.out/', 'examples/*.openapi.json', 'bench/results/', 'test-reports/'],
