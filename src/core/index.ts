@@ -5,3 +5,4 @@ export * from './firewall';
 export { CacheSize, CacheOptions, StageSettings, ThrottleOptions } from './stage';
 export { RouteOptions, RouteCacheOptions } from './routes';
 export { OpenApiExportOptions } from './openapi';
+export { OpenApiImportOptions } from './openapi-import';

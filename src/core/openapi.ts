@@ -72,13 +72,21 @@ function securityScheme(auth: ApiAuthorization): Record<string, unknown> | undef
   }
 }
 
-function defaultScopes(auth: ApiAuthorization): string[] | undefined {
+/** The scopes an authorization asks of every route by default. */
+export function defaultScopes(auth: ApiAuthorization): string[] | undefined {
   if (auth.kind === AuthorizationKind.COGNITO) return auth.cognitoOptions?.scopes;
   if (auth.kind === AuthorizationKind.JWT) return auth.jwtOptions?.requiredScopes;
   return undefined;
 }
 
-const SCHEME_NAMES: Record<AuthorizationKind, string> = {
+/**
+ * Marks the operations an ANY route is spelled as (one per concrete method, since OpenAPI has no "any"), with the
+ * route's operationId, so that an import reads them back as one ANY route.
+ */
+export const ANY_METHOD_EXTENSION = 'x-apigateway-patterns-any-method';
+
+/** The security scheme name of each authorization kind in an exported document. */
+export const SCHEME_NAMES: Record<AuthorizationKind, string> = {
   [AuthorizationKind.COGNITO]: 'cognito',
   [AuthorizationKind.JWT]: 'jwt',
   [AuthorizationKind.LAMBDA_TOKEN]: 'lambdaToken',
@@ -160,7 +168,9 @@ export function exportOpenApi(
     }
     const item = (paths[route.path] ??= {});
     if (route.method === 'ANY') {
-      for (const m of CONCRETE_METHODS) if (!item[m]) item[m] = { ...operation, operationId: `${operationId}${m[0].toUpperCase()}${m.slice(1)}` };
+      for (const m of CONCRETE_METHODS) {
+        if (!item[m]) item[m] = { ...operation, operationId: `${operationId}${m[0].toUpperCase()}${m.slice(1)}`, [ANY_METHOD_EXTENSION]: operationId };
+      }
     } else {
       item[route.method.toLowerCase()] = operation;
     }

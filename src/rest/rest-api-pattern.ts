@@ -16,6 +16,7 @@ import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { ApiFirewall, FirewallOptions } from '../core/firewall';
 import { ApiObservability, ObservabilityOptions } from '../core/observability';
 import { OpenApiExportOptions, exportOpenApi } from '../core/openapi';
+import { OpenApiImportOptions, importOpenApi } from '../core/openapi-import';
 import { FunctionHardening } from '../core/private/functions';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
 import { checkOneOf } from '../core/private/validation';
@@ -267,6 +268,17 @@ export abstract class RestApiPattern extends Construct {
    */
   public toOpenApi(options: OpenApiExportOptions = {}): any {
     return exportOpenApi(this.routeTable.routes, this.authorization, { ...options, title: options.title ?? this.api.restApiName });
+  }
+
+  /**
+   * Adds a route for every operation of an OpenAPI 3.0/3.1 document: the operationId names the operation and
+   * picks its integration, the JSON request body schema becomes a model with body validation, query and header
+   * parameters become request parameters, and the security requirement becomes the route's authorization,
+   * scopes and API-key requirement (no `security`: the API's default; `security: []`: none). Anything that
+   * cannot be mapped fails the synth with the path and operation. Returns the methods in document order.
+   */
+  public addRoutesFromOpenApi(document: any, options: OpenApiImportOptions): apigateway.Method[] {
+    return importOpenApi(this, document, options, this.authorization).map((r) => this.addRoute(r.method, r.path, r.integration, r.options));
   }
 
   /** The nested stacks holding routes past `routeSharding.routesInParent` (empty until the API needs them). */
