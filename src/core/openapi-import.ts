@@ -45,7 +45,12 @@ const PLAIN = new Set([
  * requirement as authorization, scopes and API-key requirement. Throws, naming the path and operation, on
  * anything it cannot map.
  */
-export function importOpenApi(scope: IConstruct, document: any, options: OpenApiImportOptions, defaultAuthorization: ApiAuthorization): ImportedRoute[] {
+export function importOpenApi(
+  scope: IConstruct,
+  document: any,
+  options: OpenApiImportOptions,
+  defaultAuthorization: ApiAuthorization,
+): ImportedRoute[] {
   const version = typeof document?.openapi === 'string' ? document.openapi : undefined;
   if (!version || !/^3\.[01]\.\d+$/.test(version)) {
     fail(scope, 'openApi.openapi', version ?? document?.swagger ?? document?.openapi, 'must be an OpenAPI 3.0.x or 3.1.x document');
