@@ -6,3 +6,4 @@ export { CacheSize, CacheOptions, StageSettings, ThrottleOptions } from './stage
 export { RouteOptions, RouteCacheOptions } from './routes';
 export { OpenApiExportOptions } from './openapi';
 export { OpenApiImportOptions } from './openapi-import';
+export * from './nested-template-checker';

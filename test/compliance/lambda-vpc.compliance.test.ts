@@ -2,8 +2,8 @@
  * With `lambdaVpc`, the library's functions run in the VPC's private subnets and need no "Lambda in VPC"
  * acknowledgement; nothing else changes in the compliance picture.
  */
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ApiAuthorization, SecuredRestApi } from '../../src';
 import { complianceFindings, formatFindings } from '../support/compliance';
