@@ -134,6 +134,7 @@ export abstract class RestApiPattern extends Construct {
   private readonly lambdaVpc?: ec2.IVpc;
   private readonly shards: RouteShards;
   private readonly securedAuthorizers = new Set<apigateway.IAuthorizer>();
+  private readonly securedFunctions = new Set<unknown>();
 
   protected constructor(
     scope: Construct,
@@ -251,9 +252,14 @@ export abstract class RestApiPattern extends Construct {
     }
     this.addMethodSetting(httpMethod, path, options, cacheEnabled);
     this.routeTable.add({ method: httpMethod, path, options, integration, cfnMethod: result });
-    // Integration permissions live under the API (never in shards); an authorizer adds its function's permission
-    // when first attached. Walking only those keeps addRoute linear in the number of routes.
-    secureLambdaPermissions(this.api);
+    // A Lambda integration adds its function's one permission under the API (never in shards) on the function's
+    // first route; an authorizer adds its function's permission when first attached. Walking only then keeps
+    // addRoute linear in the number of routes.
+    const handler = integration instanceof apigateway.LambdaIntegration ? (integration as unknown as { handler: unknown }).handler : undefined;
+    if (handler && !this.securedFunctions.has(handler)) {
+      this.securedFunctions.add(handler);
+      secureLambdaPermissions(this.api);
+    }
     if (bound.authorizer && !this.securedAuthorizers.has(bound.authorizer)) {
       this.securedAuthorizers.add(bound.authorizer);
       secureLambdaPermissions(this);
