@@ -5,7 +5,7 @@
  * options interface.
  */
 import { createHash } from 'node:crypto';
-import { CfnResource, Lazy, Names, NestedStack, Stack } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, CfnResource, Lazy, Names, NestedStack, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -31,8 +31,11 @@ export interface RouteShardingOptions {
   readonly shards?: number;
 }
 
+/** Nested stacks for top-level path nodes (each holds at most 200 outputs, the referenced node ids). */
+const PATH_SHARDS = 2;
 /** CloudFormation's limits per template. */
 const MAX_RESOURCES_PER_STACK = 500;
+const MAX_PARAMETERS_OR_OUTPUTS = 200;
 /** API Gateway's default quota of resources (path nodes) per REST API. */
 const API_RESOURCE_QUOTA = 300;
 /** The resource types whose configuration a deployment snapshots. */
@@ -45,8 +48,10 @@ const MODEL_TYPES = new Set([
   'AWS::ApiGateway::GatewayResponse',
 ]);
 
-/** One nested stack of routes. */
+/** One nested stack of routes or of top-level path nodes. */
 interface Shard {
+  /** `Routes<i>` or `Paths<i>`: the construct id of the nested stack. */
+  readonly name: string;
   readonly stack: NestedStack;
   /** The API as seen from the nested stack (same `restApiId` token as the parent's). */
   readonly api: apigateway.IRestApi;
@@ -76,7 +81,7 @@ export class RouteShards {
   private readonly homes = new Map<string, Shard | undefined>();
   /** `${shard index}|${path}` -> a reference to a node of another stack. */
   private readonly references = new Map<string, apigateway.IResource>();
-  private readonly shardsByIndex = new Map<number, Shard>();
+  private readonly shardsByName = new Map<string, Shard>();
   private parentRoutes = 0;
   private quotaWarned = false;
 
@@ -99,7 +104,7 @@ export class RouteShards {
 
   /** The nested stacks created so far. */
   public get stacks(): NestedStack[] {
-    return [...this.shardsByIndex.values()].map((s) => s.stack);
+    return [...this.shardsByName.values()].map((s) => s.stack);
   }
 
   /** Decides the stack of a new route and returns the resource its method goes on (created as needed). */
@@ -109,7 +114,7 @@ export class RouteShards {
     if (inParent) {
       this.parentRoutes++;
     } else {
-      shard = this.shardFor(anchorOf(path));
+      shard = this.routeShard(path);
     }
     const resource = this.ensure(path, shard, !inParent);
     this.warnPastQuota();
@@ -123,7 +128,7 @@ export class RouteShards {
    */
   public integrationFor(integration: apigateway.Integration, shardStack: NestedStack | undefined): apigateway.Integration {
     if (!shardStack || !(integration instanceof apigateway.LambdaIntegration)) return integration;
-    const shard = [...this.shardsByIndex.values()].find((s) => s.stack === shardStack)!;
+    const shard = [...this.shardsByName.values()].find((s) => s.stack === shardStack)!;
     // LambdaIntegration keeps its function and options private; both are read here to rebuild the same
     // integration around the imported function.
     const handler = (integration as unknown as { handler: lambda.IFunction }).handler;
@@ -153,25 +158,38 @@ export class RouteShards {
     });
   }
 
-  private shardFor(anchor: string): Shard {
-    const index = createHash('sha256').update(anchor).digest().readUInt32BE(0) % this.shardCount;
-    let shard = this.shardsByIndex.get(index);
+  /** The nested stack of a route's method and of the path nodes below its first segment. */
+  private routeShard(path: string): Shard {
+    const index = bucketOf(anchorOf(path), this.shardCount);
+    return this.shard(`Routes${index}`, `Routes of ${this.owner.node.path} (shard ${index} of ${this.shardCount})`);
+  }
+
+  /**
+   * The nested stack of a top-level path node (`/orders`). Route stacks reference these nodes, and these stacks
+   * reference only the API's own stack, so references between nested stacks never form a cycle (a top-level
+   * node in one route stack and its children in another could otherwise make two stacks depend on each other).
+   */
+  private pathShard(path: string): Shard {
+    const index = bucketOf(path, PATH_SHARDS);
+    return this.shard(`Paths${index}`, `Top-level paths of ${this.owner.node.path} (shard ${index} of ${PATH_SHARDS})`);
+  }
+
+  private shard(name: string, description: string): Shard {
+    let shard = this.shardsByName.get(name);
     if (!shard) {
-      const stack = new NestedStack(this.owner, `Routes${index}`, {
-        description: `Routes of ${this.owner.node.path} (shard ${index} of ${this.shardCount})`,
-      });
+      const stack = new NestedStack(this.owner, name, { description });
       const api = apigateway.RestApi.fromRestApiAttributes(stack, 'Api', {
         restApiId: this.api.restApiId,
         rootResourceId: this.api.restApiRootResourceId,
         restApiName: this.api.restApiName,
       });
-      shard = { stack, api, functions: new Map() };
-      if (this.shardsByIndex.size === 0) {
+      shard = { name, stack, api, functions: new Map() };
+      if (this.shardsByName.size === 0) {
         // A deployment snapshots the whole API model: its logical id must change when anything in a shard
         // changes. The L2 hashes only the methods of the API's own stack; the nested ones are fed in here.
         this.api.latestDeployment?.addToLogicalId(Lazy.any({ produce: () => this.fingerprint() }));
       }
-      this.shardsByIndex.set(index, shard);
+      this.shardsByName.set(name, shard);
       this.api.latestDeployment?.node.addDependency(stack);
     }
     return shard;
@@ -186,7 +204,7 @@ export class RouteShards {
     if (existing) return this.visibleIn(path, existing, target);
     const parentPath = path.slice(0, path.lastIndexOf('/')) || '/';
     const segment = path.slice(path.lastIndexOf('/') + 1);
-    const home = sharded ? this.shardFor(anchorOf(path)) : undefined;
+    const home = !sharded ? undefined : parentPath === '/' ? this.pathShard(path) : this.routeShard(path);
     const parent = this.ensure(parentPath, home, sharded);
     const node = parent.addResource(segment, this.cors ? { defaultCorsPreflightOptions: this.cors } : undefined);
     this.nodes.set(path, node);
@@ -199,7 +217,7 @@ export class RouteShards {
     const home = this.homes.get(path);
     if (home === target) return node;
     if (path === '/' && target) return target.api.root;
-    const key = `${target ? [...this.shardsByIndex.entries()].find(([, s]) => s === target)![0] : 'parent'}|${path}`;
+    const key = `${target?.name ?? ''}|${path}`;
     let reference = this.references.get(key);
     if (!reference) {
       const scope = target ? target.api : this.referenceScope();
@@ -233,7 +251,7 @@ export class RouteShards {
   /** Every API-model resource of the shards, rendered. */
   private fingerprint(): string {
     const hash = createHash('sha256');
-    for (const shard of [...this.shardsByIndex.entries()].sort(([a], [b]) => a - b).map(([, s]) => s)) {
+    for (const shard of [...this.shardsByName.values()].sort((a, b) => a.name.localeCompare(b.name))) {
       for (const c of shard.stack.node.findAll()) {
         if (CfnResource.isCfnResource(c) && MODEL_TYPES.has(c.cfnResourceType)) {
           // The rendered resource, references included (the same rendering the template gets).
@@ -246,17 +264,24 @@ export class RouteShards {
 
   private validate(): string[] {
     const errors: string[] = [];
-    for (const shard of this.shardsByIndex.values()) {
-      const count = countResources(shard.stack);
-      if (count > MAX_RESOURCES_PER_STACK) {
+    for (const shard of this.shardsByName.values()) {
+      const counts = countElements(shard.stack);
+      const over = (what: string, count: number, max: number) =>
         errors.push(
-          `${shard.stack.node.path}: invalid routeSharding.shards ${this.shardCount}: this nested stack would hold ${count} resources, ` +
-            `more than CloudFormation's ${MAX_RESOURCES_PER_STACK} per stack; raise routeSharding.shards before the first deployment`,
+          `${shard.stack.node.path}: invalid routeSharding.shards ${this.shardCount}: this nested stack would hold ${count} ${what}, ` +
+            `more than CloudFormation's ${max} per stack; raise routeSharding.shards before the first deployment`,
         );
-      }
+      if (counts.resources > MAX_RESOURCES_PER_STACK) over('resources', counts.resources, MAX_RESOURCES_PER_STACK);
+      if (counts.parameters > MAX_PARAMETERS_OR_OUTPUTS) over('parameters', counts.parameters, MAX_PARAMETERS_OR_OUTPUTS);
+      if (counts.outputs > MAX_PARAMETERS_OR_OUTPUTS) over('outputs', counts.outputs, MAX_PARAMETERS_OR_OUTPUTS);
     }
     return errors;
   }
+}
+
+/** A stable bucket in [0, buckets) for a string. */
+function bucketOf(text: string, buckets: number): number {
+  return createHash('sha256').update(text).digest().readUInt32BE(0) % buckets;
 }
 
 /** The part of a path that picks its shard: its first two segments, so a subtree stays together. */
@@ -268,14 +293,16 @@ function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
-/** CloudFormation resources a stack's template holds (nested stacks below it hold their own). */
-function countResources(stack: Stack): number {
-  let count = 0;
+/** The resources, parameters and outputs of a stack's own template (nested stacks below it hold their own). */
+function countElements(stack: Stack): { resources: number; parameters: number; outputs: number } {
+  const counts = { resources: 0, parameters: 0, outputs: 0 };
   const visit = (c: IConstruct) => {
     if (c !== stack && Stack.isStack(c)) return;
-    if (CfnResource.isCfnResource(c)) count++;
+    if (CfnResource.isCfnResource(c)) counts.resources++;
+    else if (c instanceof CfnParameter) counts.parameters++;
+    else if (c instanceof CfnOutput) counts.outputs++;
     for (const child of c.node.children) visit(child);
   };
   visit(stack);
-  return count;
+  return counts;
 }

@@ -26,12 +26,21 @@ interface Built {
   readonly functions: lambda.Function[];
 }
 
-/** Route i: a distinct method and path; POST routes validate a body, every 10th route has its own throttle. */
-function routeOf(i: number): { method: string; path: string } {
-  return { method: METHODS[i % 4], path: `/v1/res${Math.floor(i / 4)}/{id}` };
+/** Route i: a distinct method and path, below one `/v1` prefix or flat (`/resK/{id}`: 250 top-level paths). */
+function routeOf(i: number, flat = false): { method: string; path: string } {
+  return { method: METHODS[i % 4], path: `${flat ? '' : '/v1'}/res${Math.floor(i / 4)}/{id}` };
 }
 
-function build(routes: number, options: { sharding?: RouteShardingOptions; stack?: Stack; edit?: number; functions?: number } = {}): Built {
+interface BuildOptions {
+  readonly sharding?: RouteShardingOptions;
+  readonly stack?: Stack;
+  readonly edit?: number;
+  readonly functions?: number;
+  readonly flat?: boolean;
+}
+
+/** POST routes validate a body, every 10th route has its own throttle. */
+function build(routes: number, options: BuildOptions = {}): Built {
   const stack = options.stack ?? newStack('Big');
   const functions = Array.from({ length: options.functions ?? 20 }, (_, i) => backendFunction(stack, `Fn${i}`));
   const api = new SecuredRestApi(stack, 'Api', {
@@ -40,7 +49,7 @@ function build(routes: number, options: { sharding?: RouteShardingOptions; stack
     routeSharding: options.sharding,
   });
   for (let i = 0; i < routes; i++) {
-    const { method, path: p } = routeOf(i);
+    const { method, path: p } = routeOf(i, options.flat);
     api.addRoute(method, p, new apigateway.LambdaIntegration(functions[i % functions.length]), {
       requestSchema: method === 'POST' ? SCHEMA : undefined,
       throttle: i % 10 === 0 ? { rateLimit: 50, burstLimit: 100 } : undefined,
@@ -71,6 +80,47 @@ function resourcesOfType(all: SynthTemplate[], type: string): any[] {
   return all.flatMap((t) => Object.values<any>(t.template.Resources).filter((r) => r.Type === type));
 }
 
+/** Which nested stack feeds which (a nested stack parameter taking another nested stack's output). */
+function nestedEdges(stack: Stack): Array<[string, string]> {
+  const nested = Template.fromStack(stack).findResources('AWS::CloudFormation::Stack');
+  const edges: Array<[string, string]> = [];
+  for (const [consumer, resource] of Object.entries<any>(nested)) {
+    for (const value of Object.values<any>(resource.Properties.Parameters ?? {})) {
+      const producer = value?.['Fn::GetAtt']?.[0];
+      if (producer && nested[producer]) edges.push([producer, consumer]);
+    }
+  }
+  return edges;
+}
+
+function isAcyclic(edges: Array<[string, string]>): boolean {
+  const next = new Map<string, string[]>();
+  for (const [a, b] of edges) next.set(a, [...(next.get(a) ?? []), b]);
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (n: string): boolean => {
+    if (state.get(n) === 'done') return true;
+    if (state.get(n) === 'visiting') return false;
+    state.set(n, 'visiting');
+    const ok = (next.get(n) ?? []).every(visit);
+    state.set(n, 'done');
+    return ok;
+  };
+  return [...next.keys()].every(visit);
+}
+
+function expectDeployableTemplates(all: SynthTemplate[]): void {
+  for (const t of all) {
+    const counts = {
+      file: t.file,
+      resources: Object.keys(t.template.Resources).length <= 500,
+      bytes: t.bytes < 1_000_000,
+      parameters: Object.keys(t.template.Parameters ?? {}).length <= 200,
+      outputs: Object.keys(t.template.Outputs ?? {}).length <= 200,
+    };
+    expect(counts).toEqual({ file: t.file, resources: true, bytes: true, parameters: true, outputs: true });
+  }
+}
+
 function deploymentOf(stack: Stack): { id: string; resource: any } {
   const found = Template.fromStack(stack).findResources('AWS::ApiGateway::Deployment');
   const [id] = Object.keys(found);
@@ -85,15 +135,13 @@ describe('an API of 1,000 routes', () => {
     all = templates(built.stack);
   });
 
-  test('every stack holds at most 500 resources and every template is under 1 MB', () => {
+  test('every stack holds at most 500 resources, 200 parameters and 200 outputs, and every template is under 1 MB', () => {
     expect(all.length).toBeGreaterThan(1);
-    for (const t of all) {
-      expect({ file: t.file, resources: Object.keys(t.template.Resources).length }).toEqual({ file: t.file, resources: expect.any(Number) });
-      expect(Object.keys(t.template.Resources).length).toBeLessThanOrEqual(500);
-      expect(t.bytes).toBeLessThan(1_000_000);
-      expect(Object.keys(t.template.Parameters ?? {}).length).toBeLessThanOrEqual(200);
-      expect(Object.keys(t.template.Outputs ?? {}).length).toBeLessThanOrEqual(200);
-    }
+    expectDeployableTemplates(all);
+  });
+
+  test('nested stacks never depend on each other in a cycle', () => {
+    expect(isAcyclic(nestedEdges(built.stack))).toBe(true);
   });
 
   test('every route is a real AWS::ApiGateway::Method, authorized and validated, in exactly one template', () => {
@@ -111,8 +159,9 @@ describe('an API of 1,000 routes', () => {
   test('the API\'s own stack keeps the first 100 routes; the rest are in nested stacks', () => {
     const own = Template.fromStack(built.stack).findResources('AWS::ApiGateway::Method');
     expect(Object.values(own).filter((m) => m.Properties.HttpMethod !== 'OPTIONS')).toHaveLength(100);
-    expect(built.api.routeStacks.length).toBeGreaterThan(1);
-    for (const shard of built.api.routeStacks) {
+    const routeStacks = built.api.routeStacks.filter((s) => s.node.id.startsWith('Routes'));
+    expect(routeStacks.length).toBeGreaterThan(1);
+    for (const shard of routeStacks) {
       expect(Template.fromStack(shard).findResources('AWS::ApiGateway::Method')).not.toEqual({});
     }
   });
@@ -150,6 +199,30 @@ describe('an API of 1,000 routes', () => {
   test('the compliance harness is clean on it (nested templates included)', () => {
     const findings = complianceFindings(built.stack).filter((f) => !/^Big\/Fn\d+/.test(f.resource));
     expect(formatFindings(findings)).toEqual([]);
+  });
+});
+
+describe('an API of 1,000 routes below 250 top-level paths (flat)', () => {
+  let built: Built;
+  let all: SynthTemplate[];
+  beforeAll(() => {
+    built = build(1000, { flat: true });
+    all = templates(built.stack);
+  });
+
+  test('stays within every per-template limit', () => {
+    expectDeployableTemplates(all);
+    expect(resourcesOfType(all, 'AWS::ApiGateway::Method').filter((m) => m.Properties.HttpMethod !== 'OPTIONS')).toHaveLength(1000);
+    expect(resourcesOfType(all, 'AWS::ApiGateway::Resource')).toHaveLength(500);
+  });
+
+  test('top-level path nodes live in path stacks that feed route stacks, never the other way round', () => {
+    const edges = nestedEdges(built.stack);
+    expect(edges.length).toBeGreaterThan(0);
+    for (const [producer, consumer] of edges) {
+      expect({ producer, consumer }).toEqual({ producer: expect.stringMatching(/Paths\d/), consumer: expect.stringMatching(/Routes\d/) });
+    }
+    expect(isAcyclic(edges)).toBe(true);
   });
 });
 
