@@ -84,21 +84,27 @@ export async function broadcast(options: BroadcastOptions): Promise<BroadcastRes
     }
   };
 
-  // A fixed pool of workers pulls ids from a queue fed page by page: memory stays bounded by one page, and a
-  // worker only awaits the store when the queue is empty.
-  const queue: string[] = [];
+  // A fixed pool of workers pulls ids from the current page; the next page is fetched while this one is posted
+  // (memory stays bounded by two pages), and a worker only awaits the store when the page is used up.
+  let queue: string[] = [];
   let head = 0;
   let exhausted = false;
   const iterator = options.connections[Symbol.asyncIterator]();
+  const prefetch = () => {
+    const page = iterator.next();
+    page.catch(() => undefined); // a failed Query surfaces when the page is awaited, not as an unhandled rejection
+    return page;
+  };
+  let nextPage = prefetch();
   let refilling: Promise<void> | undefined;
   const refill = async () => {
-    const next = await iterator.next();
+    const next = await nextPage;
     if (next.done) {
       exhausted = true;
     } else {
-      queue.splice(0, head);
+      nextPage = prefetch();
+      queue = next.value;
       head = 0;
-      queue.push(...next.value);
     }
   };
   const worker = async () => {

@@ -11,35 +11,34 @@
  *
  * No CDK imports: runs inside Lambda.
  */
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PostFn } from './broadcaster';
 import { ChatDependencies, FanOutJob } from './handlers';
+import { signedPoster } from './poster';
 import { ConnectionStore } from './store';
 
-const clients = new Map<string, ApiGatewayManagementApiClient>();
+const posters = new Map<string, PostFn>();
+let sdkConfig: ApiGatewayManagementApiClient['config'] | undefined;
 
 /** Sockets per @connections endpoint; more posts than this in flight wait in the agent's queue. */
 const MAX_SOCKETS = 200;
 
-/** A poster for an @connections endpoint (clients cached per endpoint), with up to 200 sockets. */
+/**
+ * A poster for an @connections endpoint (cached per endpoint), with up to 200 keep-alive sockets: requests are
+ * signed by ./poster with the SDK's resolved credentials and region, without the SDK's per-request stack.
+ */
 export function posterFor(endpoint: string, concurrency: number = MAX_SOCKETS): PostFn {
-  const sockets = Math.min(concurrency, MAX_SOCKETS);
-  let client = clients.get(endpoint);
-  if (!client) {
-    // The SDK's default of 50 sockets is too few for a broadcast; a pool larger than the sockets keeps them busy.
-    client = new ApiGatewayManagementApiClient({
-      endpoint,
-      requestHandler: { httpsAgent: { keepAlive: true, maxSockets: sockets }, httpAgent: { keepAlive: true, maxSockets: sockets } },
-    });
-    clients.set(endpoint, client);
+  let poster = posters.get(endpoint);
+  if (!poster) {
+    // The SDK client is only used for its configuration: the default credential chain and the region.
+    const config = (sdkConfig ??= new ApiGatewayManagementApiClient({}).config);
+    poster = signedPoster({ endpoint, region: config.region, credentials: config.credentials, maxSockets: Math.min(concurrency, MAX_SOCKETS) });
+    posters.set(endpoint, poster);
   }
-  const c = client;
-  return async (connectionId, data) => {
-    await c.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
-  };
+  return poster;
 }
 
 /** `https://{domainName}/{stage}`, or the CALLBACK_URL override. */
