@@ -73,6 +73,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/lib-dynamodb@^3',
     '@aws-sdk/client-apigatewaymanagementapi@^3',
     '@aws-sdk/client-sqs@^3',
+    // The SDK's SigV4 signer, bundled into the chat handlers' lean @connections poster.
+    '@smithy/signature-v4@^5',
     '@aws-sdk/client-api-gateway@^3',
     // OpenAPI export is validated in tests with a maintained validator.
     '@seriousme/openapi-schema-validator@^2',

@@ -1,14 +1,16 @@
 /**
- * A lean PostToConnection client for broadcasts: one SigV4-signed HTTP POST per connection over a keep-alive
- * agent, without the SDK's per-request middleware stack (command objects, endpoint rules, retries, user agent,
- * deserializers), which costs more CPU than the post itself. The payload hash is computed once per message and
- * the signing key once per day; credentials and region come from the SDK's resolved configuration (the default
- * provider chain, refreshed when they expire). Errors carry the SDK's shape (`name`, `$metadata.httpStatusCode`)
+ * A lean PostToConnection client for broadcasts: one HTTP POST per connection over a keep-alive agent, signed
+ * by the SDK's own SigV4 signer (@smithy/signature-v4), without the SDK client's per-request middleware stack
+ * (command objects, endpoint rules, retries, user agent, deserializers), which costs more CPU than the post
+ * itself. The payload hash is computed once per message and the signing key once per day (by the signer);
+ * credentials and region come from the SDK's resolved configuration (the default provider chain, refreshed when
+ * they expire). Errors carry the SDK's shape (`name`, `$metadata.httpStatusCode`)
  * and are not retried here: the broadcaster owns retries. No CDK imports: runs inside Lambda.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { Hash, Hmac, createHash, createHmac } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { PostFn } from './broadcaster';
 
 export interface SigningCredentials {
@@ -29,51 +31,34 @@ export interface SignedPosterOptions {
   readonly now?: () => number;
 }
 
-const SERVICE = 'execute-api';
 const CONTENT_TYPE = 'application/octet-stream';
 const ERROR_NAMES: Record<number, string> = { 403: 'ForbiddenException', 410: 'GoneException', 413: 'PayloadTooLargeException', 429: 'LimitExceededException' };
 
-/** RFC 3986 encoding, as the SDK encodes path labels and SigV4 canonical path segments. */
+/** RFC 3986 encoding, as the SDK encodes path labels (the connection id in the request path). */
 export function escapeUri(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-/** SigV4 (execute-api) of a request whose headers are all signed; returns the Authorization header. */
-export function signatureV4(request: {
-  readonly method: string;
-  readonly path: string;
-  /** Lower-case names; must include host and x-amz-date (`YYYYMMDDTHHMMSSZ`). */
-  readonly headers: Record<string, string>;
-  readonly payloadHash: string;
-  readonly region: string;
-  readonly credentials: SigningCredentials;
-  /** The day's signing key, when cached by the caller. */
-  readonly signingKey?: Buffer;
-}): string {
-  const amzDate = request.headers['x-amz-date'];
-  const day = amzDate.slice(0, 8);
-  const names = Object.keys(request.headers).sort();
-  const canonicalHeaders = names.map((n) => `${n}:${request.headers[n].trim().replace(/\s+/g, ' ')}\n`).join('');
-  const signedHeaders = names.join(';');
-  const canonicalPath = request.path.split('/').map(escapeUri).join('/');
-  const canonical = `${request.method}\n${canonicalPath}\n\n${canonicalHeaders}\n${signedHeaders}\n${request.payloadHash}`;
-  const scope = `${day}/${request.region}/${SERVICE}/aws4_request`;
-  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
-  const key = request.signingKey ?? signingKeyFor(request.credentials.secretAccessKey, day, request.region);
-  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
-  return `AWS4-HMAC-SHA256 Credential=${request.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+/** The SHA-256 (and HMAC-SHA-256) checksum SignatureV4 takes, backed by node:crypto. */
+class NodeSha256 {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: SourceData) {
+    this.hash = secret ? createHmac('sha256', toBytes(secret)) : createHash('sha256');
+  }
+  public update(data: Uint8Array | string): void {
+    this.hash.update(data);
+  }
+  public async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
 }
 
-function signingKeyFor(secret: string, day: string, region: string): Buffer {
-  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-  return hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), SERVICE), 'aws4_request');
-}
-
-/** `YYYYMMDDTHHMMSSZ` */
-function amzDateOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+function toBytes(data: SourceData): Uint8Array | string {
+  if (typeof data === 'string') return data;
+  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
 }
 
 /** The error the SDK would raise: its name from x-amzn-errortype (else the status), and `$metadata`. */
@@ -92,34 +77,33 @@ export function signedPoster(options: SignedPosterOptions): PostFn {
   const base = url.pathname.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const now = options.now ?? Date.now;
-  let region: string | undefined;
-  // Per message and per second: the same broadcast signs thousands of posts with the same payload and clock.
+  // The SDK's own signer (the one its clients use); it caches the day's signing key and, given
+  // x-amz-content-sha256, does not hash the payload again.
+  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: NodeSha256, uriEscapePath: true });
+  // Per message: a broadcast signs thousands of posts of the same payload.
   let lastData: Uint8Array | undefined;
   let lastHash = '';
-  let lastSecond = -1;
-  let lastDate = '';
-  let keyFor: { secret: string; day: string; key: Buffer } | undefined;
 
   return async (connectionId, data) => {
-    const credentials = await options.credentials();
-    region ??= await options.region();
     if (data !== lastData) {
       lastHash = sha256Hex(data);
       lastData = data;
     }
-    const second = Math.floor(now() / 1000);
-    if (second !== lastSecond) {
-      lastDate = amzDateOf(second * 1000);
-      lastSecond = second;
-    }
     const path = `${base}/@connections/${escapeUri(connectionId)}`;
-    const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'host': host, 'x-amz-content-sha256': lastHash, 'x-amz-date': lastDate };
-    if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
-    const day = lastDate.slice(0, 8);
-    if (keyFor?.day !== day || keyFor.secret !== credentials.secretAccessKey) {
-      keyFor = { secret: credentials.secretAccessKey, day, key: signingKeyFor(credentials.secretAccessKey, day, region) };
-    }
-    headers.authorization = signatureV4({ method: 'POST', path, headers, payloadHash: lastHash, region, credentials, signingKey: keyFor.key });
+    const signed = await signer.sign(
+      {
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path,
+        query: {},
+        headers: { 'content-type': CONTENT_TYPE, 'host': host, 'x-amz-content-sha256': lastHash },
+        body: data,
+      },
+      { signingDate: new Date(now()) },
+    );
+    const headers: Record<string, string> = { ...signed.headers };
     headers['content-length'] = String(data.byteLength);
     const send = (retryStale: boolean) =>
       new Promise<void>((resolve, reject) => {
