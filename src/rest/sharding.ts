@@ -268,8 +268,12 @@ export class RouteShards {
       const counts = countElements(shard.stack);
       const over = (what: string, count: number, max: number) =>
         errors.push(
-          `${shard.stack.node.path}: invalid routeSharding.shards ${this.shardCount}: this nested stack would hold ${count} ${what}, ` +
-            `more than CloudFormation's ${max} per stack; raise routeSharding.shards before the first deployment`,
+          shard.name.startsWith('Paths')
+            ? `${shard.stack.node.path}: invalid routes: the nested stack of top-level paths would hold ${count} ${what}, more than ` +
+                `CloudFormation's ${max} per stack; group the routes under fewer first path segments ` +
+                `(at most ${PATH_SHARDS * MAX_PARAMETERS_OR_OUTPUTS} of them can have routes below them)`
+            : `${shard.stack.node.path}: invalid routeSharding.shards ${this.shardCount}: this nested stack would hold ${count} ${what}, ` +
+                `more than CloudFormation's ${max} per stack; raise routeSharding.shards before the first deployment`,
         );
       if (counts.resources > MAX_RESOURCES_PER_STACK) over('resources', counts.resources, MAX_RESOURCES_PER_STACK);
       if (counts.parameters > MAX_PARAMETERS_OR_OUTPUTS) over('parameters', counts.parameters, MAX_PARAMETERS_OR_OUTPUTS);

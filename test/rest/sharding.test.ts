@@ -278,6 +278,17 @@ describe('route sharding', () => {
     );
   });
 
+  test('more top-level paths than the path stacks can pass on fails the synth with what to do', () => {
+    const stack = newStack('Wide');
+    const fn = backendFunction(stack, 'Fn');
+    const api = new SecuredRestApi(stack, 'Api', { authorization: ApiAuthorization.iam(), routeSharding: { routesInParent: 1, shards: 40 } });
+    api.addRoute('GET', '/', new apigateway.LambdaIntegration(fn));
+    for (let i = 0; i < 450; i++) api.addRoute('GET', `/t${i}/x`, new apigateway.LambdaIntegration(fn));
+    expect(() => (App.of(stack) as App).synth()).toThrow(
+      /Wide\/Api\/Paths\d: invalid routes: the nested stack of top-level paths would hold 2\d\d outputs, more than CloudFormation's 200 per stack; group the routes under fewer first path segments/,
+    );
+  });
+
   test('a nested method on a path whose parent node lives in another stack references it instead of recreating it', () => {
     const stack = newStack('Refs');
     const fn = backendFunction(stack, 'Fn');
