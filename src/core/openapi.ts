@@ -1,5 +1,6 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { ApiAuthorization, AuthorizationKind } from './authorization';
+import { documentExtensions, operationExtensions, schemeExtensions } from './openapi-aws';
 import { RouteEntry, defaultOperationName } from './routes';
 
 /**
@@ -26,6 +27,13 @@ export interface OpenApiExportOptions {
    * @default - no `servers` entry
    */
   readonly serverUrl?: string;
+  /**
+   * Add API Gateway's `x-amazon-apigateway-*` extensions: each operation's integration as deployed (values
+   * resolved at deploy time appear as CloudFormation intrinsic functions), request validators, the API-key
+   * source and authorizer types.
+   * @default false - a portable document for client SDK generators
+   */
+  readonly awsExtensions?: boolean;
 }
 
 const ERROR_SCHEMA = {
@@ -131,7 +139,7 @@ export function exportOpenApi(
       name = base;
       while (securitySchemes[name]) name = `${base}${++n}`;
       schemeNames.set(auth, name);
-      securitySchemes[name] = scheme;
+      securitySchemes[name] = info.awsExtensions ? { ...scheme, ...schemeExtensions(auth) } : scheme;
     }
     return name;
   };
@@ -159,6 +167,7 @@ export function exportOpenApi(
         500: { $ref: '#/components/responses/Error' },
       },
     };
+    if (info.awsExtensions) Object.assign(operation, operationExtensions(route));
     const params = parameters(route);
     if (params.length) operation.parameters = params;
     if (route.options.requestSchema) {
@@ -180,6 +189,7 @@ export function exportOpenApi(
     openapi: '3.0.3',
     info: { title: info.title, version: info.version ?? '1.0.0', ...(info.description ? { description: info.description } : {}) },
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    ...(info.awsExtensions ? documentExtensions() : {}),
     paths,
     components: {
       schemas,

@@ -16,6 +16,7 @@ import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { ApiFirewall, FirewallOptions } from '../core/firewall';
 import { ApiObservability, ObservabilityOptions } from '../core/observability';
 import { OpenApiExportOptions, exportOpenApi } from '../core/openapi';
+import { REQUEST_VALIDATORS } from '../core/openapi-aws';
 import { OpenApiImportOptions, importOpenApi } from '../core/openapi-import';
 import { FunctionHardening } from '../core/private/functions';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
@@ -404,8 +405,14 @@ export abstract class RestApiPattern extends Construct {
   private requestValidators() {
     if (!this.validators) {
       this.validators = {
-        body: this.api.addRequestValidator('BodyAndParametersValidator', { validateRequestBody: true, validateRequestParameters: true }),
-        params: this.api.addRequestValidator('ParametersValidator', { validateRequestBody: false, validateRequestParameters: true }),
+        body: this.api.addRequestValidator(REQUEST_VALIDATORS.body.name, {
+          validateRequestBody: REQUEST_VALIDATORS.body.validateRequestBody,
+          validateRequestParameters: REQUEST_VALIDATORS.body.validateRequestParameters,
+        }),
+        params: this.api.addRequestValidator(REQUEST_VALIDATORS.params.name, {
+          validateRequestBody: REQUEST_VALIDATORS.params.validateRequestBody,
+          validateRequestParameters: REQUEST_VALIDATORS.params.validateRequestParameters,
+        }),
       };
     }
     return this.validators;

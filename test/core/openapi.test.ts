@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiAuthorization, SecuredRestApi } from '../../src';
 import { toOpenApiSchema } from '../../src/core/openapi';
 import { newStack } from '../support/fixtures';
@@ -81,6 +82,33 @@ describe('OpenAPI export', () => {
     const result = validate(api().toOpenApi());
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+
+  test('AWS extensions only when asked: integrations as deployed, validators, API-key source, authorizer types', () => {
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('x') });
+    const a = new SecuredRestApi(stack, 'Api', { apiName: 'orders', authorization: ApiAuthorization.iam() });
+    a.addRoute('GET', '/orders', new apigateway.LambdaIntegration(fn));
+    a.addRoute('POST', '/orders', new apigateway.HttpIntegration('https://backend.example.com/orders', { httpMethod: 'POST' }), {
+      requestSchema: { type: apigateway.JsonSchemaType.OBJECT },
+    });
+    expect(JSON.stringify(a.toOpenApi())).not.toMatch(/x-amazon-apigateway/);
+    const doc = a.toOpenApi({ awsExtensions: true });
+    expect(doc['x-amazon-apigateway-api-key-source']).toBe('HEADER');
+    expect(doc['x-amazon-apigateway-request-validators']).toEqual({
+      BodyAndParametersValidator: { validateRequestBody: true, validateRequestParameters: true },
+      ParametersValidator: { validateRequestBody: false, validateRequestParameters: true },
+    });
+    expect(doc.components.securitySchemes.sigv4['x-amazon-apigateway-authtype']).toBe('awsSigv4');
+    const get = doc.paths['/orders'].get;
+    expect(get['x-amazon-apigateway-request-validator']).toBe('ParametersValidator');
+    expect(get['x-amazon-apigateway-integration']).toMatchObject({ type: 'aws_proxy', httpMethod: 'POST' });
+    expect(JSON.stringify(get['x-amazon-apigateway-integration'].uri)).toMatch(/Fn::GetAtt.*Fn[0-9A-F]{8}.*Arn/);
+    const post = doc.paths['/orders'].post;
+    expect(post['x-amazon-apigateway-request-validator']).toBe('BodyAndParametersValidator');
+    expect(post['x-amazon-apigateway-integration']).toMatchObject({ type: 'http_proxy', httpMethod: 'POST', uri: 'https://backend.example.com/orders' });
+    const result = validate(doc);
+    expect(result.errors ?? []).toEqual([]);
   });
 
   test('the validator does catch an invalid document', () => {
