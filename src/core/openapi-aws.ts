@@ -26,7 +26,7 @@ const AUTH_TYPES: Partial<Record<AuthorizationKind, string>> = {
 /** The top-level extensions of the document. */
 export function documentExtensions(): Record<string, unknown> {
   const validators = Object.fromEntries(
-    Object.values(REQUEST_VALIDATORS).map((v) => [v.name, { validateRequestBody: v.validateRequestBody, validateRequestParameters: v.validateRequestParameters }]),
+    Object.values(REQUEST_VALIDATORS).map(({ name, ...flags }) => [name, flags]),
   );
   return { 'x-amazon-apigateway-request-validators': validators, 'x-amazon-apigateway-api-key-source': 'HEADER' };
 }
