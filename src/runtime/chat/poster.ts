@@ -79,7 +79,7 @@ export function signedPoster(options: SignedPosterOptions): PostFn {
   const now = options.now ?? Date.now;
   // The SDK's own signer (the one its clients use); it caches the day's signing key and, given
   // x-amz-content-sha256, does not hash the payload again.
-  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: NodeSha256, uriEscapePath: true });
+  const signer = new SignatureV4({ service: 'execute-api', region: async () => options.region(), credentials: options.credentials, sha256: NodeSha256, uriEscapePath: true });
   // Per message: a broadcast signs thousands of posts of the same payload.
   let lastData: Uint8Array | undefined;
   let lastHash = '';
