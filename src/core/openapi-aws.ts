@@ -7,13 +7,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { ApiAuthorization, AuthorizationKind } from './authorization';
-import { RouteEntry } from './routes';
-
-/** The validators every REST pattern creates (see the REST base). */
-export const REQUEST_VALIDATORS = {
-  body: { name: 'BodyAndParametersValidator', validateRequestBody: true, validateRequestParameters: true },
-  params: { name: 'ParametersValidator', validateRequestBody: false, validateRequestParameters: true },
-} as const;
+import { REQUEST_VALIDATORS, RouteEntry } from './routes';
 
 const AUTH_TYPES: Partial<Record<AuthorizationKind, string>> = {
   [AuthorizationKind.COGNITO]: 'cognito_user_pools',

@@ -1,9 +1,9 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { IConstruct } from 'constructs';
 import { ApiAuthorization, AuthorizationKind } from './authorization';
-import { ANY_METHOD_EXTENSION, SCHEME_NAMES, defaultScopes } from './openapi';
+import { ANY_METHOD_EXTENSION, CONCRETE_METHODS as METHODS, SCHEME_NAMES, defaultScopes } from './openapi';
 import { fail } from './private/validation';
-import { RouteOptions } from './routes';
+import { RouteOptions, pathParameterNames } from './routes';
 
 /**
  * Options of the OpenAPI import.
@@ -28,7 +28,6 @@ export interface ImportedRoute {
   readonly integration: apigateway.Integration;
 }
 
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 const ANY_KEY = 'x-amazon-apigateway-any-method';
 const SCHEMA_TYPES = ['object', 'array', 'string', 'number', 'integer', 'boolean', 'null'];
 /** OpenAPI keywords with no meaning for request validation: dropped. */
@@ -96,7 +95,7 @@ export function importOpenApi(
     const integration = options.integrations[operationId];
     if (!integration) fail(scope, `${prop} integration`, operationId, 'is missing from the integrations map');
     const requestParameters: Record<string, boolean> = {};
-    const pathParams = new Set((path.match(/\{[^}]+\}/g) ?? []).map((p) => p.replace(/[{}+]/g, '')));
+    const pathParams = new Set(pathParameterNames(path));
     for (const param of [...(item.parameters ?? []), ...(op.parameters ?? [])]) {
       const p = param?.$ref ? resolveRef(param.$ref, prop) : param;
       if (p?.in === 'path') {

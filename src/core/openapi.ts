@@ -1,7 +1,7 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { ApiAuthorization, AuthorizationKind } from './authorization';
 import { documentExtensions, operationExtensions, schemeExtensions } from './openapi-aws';
-import { RouteEntry, defaultOperationName } from './routes';
+import { RouteEntry, defaultOperationName, pathParameterNames } from './routes';
 
 /**
  * Options of the OpenAPI export.
@@ -42,7 +42,8 @@ const ERROR_SCHEMA = {
   properties: { message: { type: 'string' }, requestId: { type: 'string' } },
 };
 
-const CONCRETE_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+/** The HTTP methods an OpenAPI path item has (an ANY route is spelled as all of them). */
+export const CONCRETE_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 /** Converts an API Gateway JSON schema (draft 4 style, `ref`) to an OpenAPI 3.0 schema object (`$ref`). */
 export function toOpenApiSchema(schema: apigateway.JsonSchema): Record<string, unknown> {
@@ -105,9 +106,7 @@ export const SCHEME_NAMES: Record<AuthorizationKind, string> = {
 
 function parameters(route: RouteEntry): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const segment of route.path.match(/\{[^}]+\}/g) ?? []) {
-    out.push({ name: segment.replace(/[{}+]/g, ''), in: 'path', required: true, schema: { type: 'string' } });
-  }
+  for (const name of pathParameterNames(route.path)) out.push({ name, in: 'path', required: true, schema: { type: 'string' } });
   for (const [key, required] of Object.entries(route.options.requestParameters ?? {})) {
     const m = /^method\.request\.(querystring|header)\.(.+)$/.exec(key);
     if (m) out.push({ name: m[2], in: m[1] === 'querystring' ? 'query' : 'header', required, schema: { type: 'string' } });

@@ -123,6 +123,17 @@ export function validateRoute(scope: IConstruct, method: string, path: string, o
   return m;
 }
 
+/** The names of a path's parameters: `/files/{bucket}/{key+}` -> `['bucket', 'key']`. */
+export function pathParameterNames(path: string): string[] {
+  return (path.match(/\{[^}]+\}/g) ?? []).map((p) => p.replace(/[{}+]/g, ''));
+}
+
+/** The two request validators of a REST API: routes with a request schema validate the body too. */
+export const REQUEST_VALIDATORS = {
+  body: { name: 'BodyAndParametersValidator', validateRequestBody: true, validateRequestParameters: true },
+  params: { name: 'ParametersValidator', validateRequestBody: false, validateRequestParameters: true },
+} as const;
+
 /** `GET /orders/{id}` -> `getOrdersById`. */
 export function defaultOperationName(method: string, path: string): string {
   const words = path

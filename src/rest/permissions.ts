@@ -2,6 +2,7 @@
  * Lambda permissions and per-method acknowledgements of the REST patterns. Internal to the REST base.
  */
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AuthorizationKind } from '../core/authorization';
 import { acknowledge } from '../core/private/acknowledgements';
 
@@ -17,6 +18,11 @@ export function consolidateLambdaPermission(integration: apigateway.Integration)
     flags.scopePermissionToMethod = false;
     flags.enableTest = true;
   }
+}
+
+/** The function behind a Lambda integration (LambdaIntegration keeps it private), or undefined. */
+export function lambdaHandlerOf(integration: apigateway.Integration): lambda.IFunction | undefined {
+  return integration instanceof apigateway.LambdaIntegration ? (integration as unknown as { handler: lambda.IFunction }).handler : undefined;
 }
 
 /** Per-method findings that follow from the chosen authorization, acknowledged on that method only. */

@@ -3,25 +3,25 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { RestAuthorizers } from './authorizers';
 import { requireAuthorizedCacheInvalidation } from './cache-control';
 import { CorsSettings, ResourcePolicyOptions, addGatewayResponses, renderCors, renderResourcePolicy } from './gateway';
 import { bindJwtAuthorizerFunction } from './jwt-function';
-import { acknowledgeMethod, acknowledgeNoCache, consolidateLambdaPermission } from './permissions';
+import { acknowledgeMethod, acknowledgeNoCache, consolidateLambdaPermission, lambdaHandlerOf } from './permissions';
 import { RouteShardingOptions, RouteShards } from './sharding';
 import { ApiGatewayAccountLogging } from '../core/account-logging';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { ApiFirewall, FirewallOptions } from '../core/firewall';
 import { ApiObservability, ObservabilityOptions } from '../core/observability';
 import { OpenApiExportOptions, exportOpenApi } from '../core/openapi';
-import { REQUEST_VALIDATORS } from '../core/openapi-aws';
 import { OpenApiImportOptions, importOpenApi } from '../core/openapi-import';
 import { FunctionHardening } from '../core/private/functions';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
 import { checkOneOf } from '../core/private/validation';
-import { RouteOptions, RouteTable, defaultOperationName, validateRoute } from '../core/routes';
+import { REQUEST_VALIDATORS, RouteOptions, RouteTable, defaultOperationName, pathParameterNames, validateRoute } from '../core/routes';
 import { StageSettings, methodSettingPath, renderStageOptions, validateStageSettings } from '../core/stage';
 
 /**
@@ -135,7 +135,7 @@ export abstract class RestApiPattern extends Construct {
   private readonly lambdaVpc?: ec2.IVpc;
   private readonly shards: RouteShards;
   private readonly securedAuthorizers = new Set<apigateway.IAuthorizer>();
-  private readonly securedFunctions = new Set<unknown>();
+  private readonly securedFunctions = new Set<lambda.IFunction>();
 
   protected constructor(
     scope: Construct,
@@ -224,7 +224,7 @@ export abstract class RestApiPattern extends Construct {
     const bound = this.authorizerSet.bind(auth, options.scopes);
     const validators = this.requestValidators();
     const requestParameters: Record<string, boolean> = { ...options.requestParameters };
-    for (const param of path.match(/\{[^}]+\}/g) ?? []) requestParameters[`method.request.path.${param.replace(/[{}+]/g, '')}`] = true;
+    for (const name of pathParameterNames(path)) requestParameters[`method.request.path.${name}`] = true;
 
     const cacheEnabled = this.stageSettings.cache !== undefined && (options.cache?.enabled ?? httpMethod === 'GET');
     const cacheKeys = [...(options.cache?.keyParameters ?? [])];
@@ -256,7 +256,7 @@ export abstract class RestApiPattern extends Construct {
     // A Lambda integration adds its function's one permission under the API (never in shards) on the function's
     // first route; an authorizer adds its function's permission when first attached. Walking only then keeps
     // addRoute linear in the number of routes.
-    const handler = integration instanceof apigateway.LambdaIntegration ? (integration as unknown as { handler: unknown }).handler : undefined;
+    const handler = lambdaHandlerOf(integration);
     if (handler && !this.securedFunctions.has(handler)) {
       this.securedFunctions.add(handler);
       secureLambdaPermissions(this.api);
@@ -404,16 +404,9 @@ export abstract class RestApiPattern extends Construct {
 
   private requestValidators() {
     if (!this.validators) {
-      this.validators = {
-        body: this.api.addRequestValidator(REQUEST_VALIDATORS.body.name, {
-          validateRequestBody: REQUEST_VALIDATORS.body.validateRequestBody,
-          validateRequestParameters: REQUEST_VALIDATORS.body.validateRequestParameters,
-        }),
-        params: this.api.addRequestValidator(REQUEST_VALIDATORS.params.name, {
-          validateRequestBody: REQUEST_VALIDATORS.params.validateRequestBody,
-          validateRequestParameters: REQUEST_VALIDATORS.params.validateRequestParameters,
-        }),
-      };
+      const { name: body, ...bodyFlags } = REQUEST_VALIDATORS.body;
+      const { name: params, ...paramsFlags } = REQUEST_VALIDATORS.params;
+      this.validators = { body: this.api.addRequestValidator(body, bodyFlags), params: this.api.addRequestValidator(params, paramsFlags) };
     }
     return this.validators;
   }

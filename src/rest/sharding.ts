@@ -10,6 +10,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
+import { lambdaHandlerOf } from './permissions';
 import { checkRange, warn } from '../core/private/validation';
 
 /**
@@ -49,7 +50,7 @@ const MODEL_TYPES = new Set([
 ]);
 
 /** One nested stack of routes or of top-level path nodes. */
-interface Shard {
+export interface Shard {
   /** `Routes<i>` or `Paths<i>`: the construct id of the nested stack. */
   readonly name: string;
   readonly stack: NestedStack;
@@ -64,7 +65,7 @@ export interface RoutePlacement {
   /** The resource (path node) to add the method to, in the stack the method belongs to. */
   readonly resource: apigateway.IResource;
   /** The nested stack, or undefined for the API's own stack. */
-  readonly shard?: NestedStack;
+  readonly shard?: Shard;
 }
 
 /**
@@ -75,10 +76,8 @@ export interface RoutePlacement {
 export class RouteShards {
   private readonly routesInParent: number;
   private readonly shardCount: number;
-  /** path -> the node, wherever it was created. */
-  private readonly nodes = new Map<string, apigateway.IResource>();
-  /** path -> the stack it was created in (undefined: the API's own stack). */
-  private readonly homes = new Map<string, Shard | undefined>();
+  /** path -> the node, wherever it was created, and that stack (home undefined: the API's own stack). */
+  private readonly nodes = new Map<string, { readonly node: apigateway.IResource; readonly home?: Shard }>();
   /** `${shard index}|${path}` -> a reference to a node of another stack. */
   private readonly references = new Map<string, apigateway.IResource>();
   private readonly shardsByName = new Map<string, Shard>();
@@ -96,8 +95,7 @@ export class RouteShards {
     checkRange(owner, 'routeSharding.shards', options.shards, { min: 1, max: 100, integer: true });
     this.routesInParent = options.routesInParent ?? 100;
     this.shardCount = options.shards ?? 10;
-    this.nodes.set('/', api.root);
-    this.homes.set('/', undefined);
+    this.nodes.set('/', { node: api.root });
 
     owner.node.addValidation({ validate: () => this.validate() });
   }
@@ -118,7 +116,7 @@ export class RouteShards {
     }
     const resource = this.ensure(path, shard, !inParent);
     this.warnPastQuota();
-    return { resource, shard: shard?.stack };
+    return { resource, shard };
   }
 
   /**
@@ -126,12 +124,11 @@ export class RouteShards {
    * permissions, and one API-scoped permission in the API's own stack (the one the L2 would add there), so a
    * function has one permission per API however many stacks its routes span.
    */
-  public integrationFor(integration: apigateway.Integration, shardStack: NestedStack | undefined): apigateway.Integration {
-    if (!shardStack || !(integration instanceof apigateway.LambdaIntegration)) return integration;
-    const shard = [...this.shardsByName.values()].find((s) => s.stack === shardStack)!;
-    // LambdaIntegration keeps its function and options private; both are read here to rebuild the same
-    // integration around the imported function.
-    const handler = (integration as unknown as { handler: lambda.IFunction }).handler;
+  public integrationFor(integration: apigateway.Integration, shard: Shard | undefined): apigateway.Integration {
+    const handler = lambdaHandlerOf(integration);
+    if (!shard || !handler) return integration;
+    // LambdaIntegration keeps its options private; they are read here to rebuild the same integration around the
+    // imported function.
     const options = (integration as unknown as { props: { options?: apigateway.LambdaIntegrationOptions } }).props.options ?? {};
     this.addParentPermission(handler);
     let imported = shard.functions.get(handler);
@@ -201,38 +198,32 @@ export class RouteShards {
    */
   private ensure(path: string, target: Shard | undefined, sharded: boolean): apigateway.IResource {
     const existing = this.nodes.get(path);
-    if (existing) return this.visibleIn(path, existing, target);
+    if (existing) return this.visibleIn(path, existing.node, existing.home, target);
     const parentPath = path.slice(0, path.lastIndexOf('/')) || '/';
     const segment = path.slice(path.lastIndexOf('/') + 1);
     const home = !sharded ? undefined : parentPath === '/' ? this.pathShard(path) : this.routeShard(path);
     const parent = this.ensure(parentPath, home, sharded);
     const node = parent.addResource(segment, this.cors ? { defaultCorsPreflightOptions: this.cors } : undefined);
-    this.nodes.set(path, node);
-    this.homes.set(path, home);
+    this.nodes.set(path, { node, home });
     this.onNode(node);
-    return this.visibleIn(path, node, target);
+    return this.visibleIn(path, node, home, target);
   }
 
-  private visibleIn(path: string, node: apigateway.IResource, target: Shard | undefined): apigateway.IResource {
-    const home = this.homes.get(path);
+  /**
+   * `node` as seen from `target`. Only nested stacks ever see a node of another stack: the API's own stack
+   * creates its routes' nodes itself, and all its routes come before the first nested one.
+   */
+  private visibleIn(path: string, node: apigateway.IResource, home: Shard | undefined, target: Shard | undefined): apigateway.IResource {
     if (home === target) return node;
-    if (path === '/' && target) return target.api.root;
-    const key = `${target?.name ?? ''}|${path}`;
+    if (!target) throw new Error(`${this.owner.node.path}: internal: ${path} is in a nested stack but needed in the API's stack`);
+    if (path === '/') return target.api.root;
+    const key = `${target.name}|${path}`;
     let reference = this.references.get(key);
     if (!reference) {
-      const scope = target ? target.api : this.referenceScope();
-      reference = apigateway.Resource.fromResourceAttributes(scope, `Node${hashOf(path)}`, {
-        restApi: target ? target.api : this.api,
-        resourceId: node.resourceId,
-        path,
-      });
+      reference = apigateway.Resource.fromResourceAttributes(target.api, `Node${hashOf(path)}`, { restApi: target.api, resourceId: node.resourceId, path });
       this.references.set(key, reference);
     }
     return reference;
-  }
-
-  private referenceScope(): Construct {
-    return (this.owner.node.tryFindChild('RouteNodes') as Construct | undefined) ?? new Construct(this.owner, 'RouteNodes');
   }
 
   private warnPastQuota(): void {

@@ -4,6 +4,7 @@
  */
 import { App, CfnResource, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { NestedTemplateChecker } from '../../src';
+import { withValidationOn } from '../support/compliance';
 
 function brokenNestedApp(withPlugin: boolean): App {
   const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
@@ -15,14 +16,7 @@ function brokenNestedApp(withPlugin: boolean): App {
 }
 
 describe('NestedTemplateChecker', () => {
-  const previous = process.env.CDK_VALIDATION;
-  beforeAll(() => {
-    process.env.CDK_VALIDATION = 'true';
-  });
-  afterAll(() => {
-    if (previous === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = previous;
-  });
+  withValidationOn();
 
   test('without it, a broken nested template passes the built-in checker (the gap)', () => {
     expect(() => brokenNestedApp(false).synth()).not.toThrow();

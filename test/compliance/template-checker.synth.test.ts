@@ -6,16 +6,10 @@
  */
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { buildExample } from '../../examples/app';
+import { withValidationOn } from '../support/compliance';
 
 describe('built-in template checker, strict', () => {
-  const previous = process.env.CDK_VALIDATION;
-  beforeAll(() => {
-    process.env.CDK_VALIDATION = 'true';
-  });
-  afterAll(() => {
-    if (previous === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = previous;
-  });
+  withValidationOn();
 
   test('every stack of the example app synthesizes with no checker finding', () => {
     // GIVEN the example app with the strict checker flag

@@ -3,25 +3,12 @@
  * signature an independent run of the SDK's signer computes for it, and errors carry the SDK's shape the
  * broadcaster classifies.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { escapeUri, signedPoster } from '../../src/runtime/chat/poster';
+import { NodeSha256, escapeUri, signedPoster } from '../../src/runtime/chat/poster';
 
-
-class Sha256 {
-  private readonly h;
-  constructor(secret?: Uint8Array | string) {
-    this.h = secret ? createHmac('sha256', secret) : createHash('sha256');
-  }
-  update(data: Uint8Array | string) {
-    this.h.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+=' };
 const REGION = 'eu-west-1';
@@ -39,7 +26,7 @@ async function sdkAuthorization(req: Received, credentials: object = CREDENTIALS
   const headers = Object.fromEntries(signed.filter((h) => h !== 'x-amz-security-token').map((h) => [h, String(req.headers[h])]));
   const d = String(req.headers['x-amz-date']);
   const signingDate = new Date(Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15)));
-  const signer = new SignatureV4({ credentials, region: REGION, service: 'execute-api', sha256: Sha256, uriEscapePath: true });
+  const signer = new SignatureV4({ credentials, region: REGION, service: 'execute-api', sha256: NodeSha256, uriEscapePath: true });
   const out = await signer.sign({ method: req.method, protocol: 'http:', hostname: '127.0.0.1', path: req.url, query: {}, headers, body: req.body }, { signingDate });
   return out.headers.authorization;
 }

@@ -254,6 +254,21 @@ function firstLine(text: string | undefined): string {
   return (text ?? '').split('\n')[0].slice(0, 200);
 }
 
+/**
+ * Turns CDK's validation (the built-in template checker among it) on for the tests of the calling `describe`
+ * block: the suite runs with CDK_VALIDATION=false (TOOLCHAIN.md trap 3), restored afterwards.
+ */
+export function withValidationOn(): void {
+  const previous = process.env.CDK_VALIDATION;
+  beforeAll(() => {
+    process.env.CDK_VALIDATION = 'true';
+  });
+  afterAll(() => {
+    if (previous === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = previous;
+  });
+}
+
 /** A new App whose synthesis writes inside the checkout's temp folder (TOOLCHAIN.md trap 12). */
 export function testApp(context: Record<string, unknown> = {}): App {
   return new App({ context });

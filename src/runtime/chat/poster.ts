@@ -22,12 +22,15 @@ export interface SigningCredentials {
 export interface SignedPosterOptions {
   /** The @connections endpoint, `https://{domainName}/{stage}`. */
   readonly endpoint: string;
+  /** The region, as the SDK's configuration provides it. */
   readonly region: () => Promise<string> | string;
+  /** The credentials, as the SDK's default provider chain provides them (refreshed when they expire). */
   readonly credentials: () => Promise<SigningCredentials>;
   /** Sockets of the keep-alive agent. */
   readonly maxSockets: number;
   /** A post taking longer fails (and is retried by the broadcaster). @default 10_000 */
   readonly timeoutMs?: number;
+  /** The clock of the signature (epoch ms). @default Date.now */
   readonly now?: () => number;
 }
 
@@ -42,7 +45,7 @@ export function escapeUri(value: string): string {
 const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** The SHA-256 (and HMAC-SHA-256) checksum SignatureV4 takes, backed by node:crypto. */
-class NodeSha256 {
+export class NodeSha256 {
   private readonly hash: Hash | Hmac;
   constructor(secret?: SourceData) {
     this.hash = secret ? createHmac('sha256', toBytes(secret)) : createHash('sha256');
