@@ -21,6 +21,8 @@ export function requireAuthorizedCacheInvalidation(scope: Construct, options: Ca
     purpose: `Refuses unauthorized cache invalidation on the stage of ${scope.node.path}`,
     noVpcReason: 'it runs only during deployments and calls the API Gateway control plane and the CloudFormation response URL',
     memorySize: 128,
+    // CloudFormation invokes custom-resource functions asynchronously: a failed invocation lands in the DLQ.
+    asynchronous: true,
   };
   const fn = new CacheControlFunction(scope, 'CacheControlFunction', hardenedFunctionOptions(scope, 'CacheControlFunction', options.hardening, spec));
   acknowledgeFunctionFindings(fn, options.hardening, spec);

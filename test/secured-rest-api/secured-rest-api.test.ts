@@ -213,8 +213,8 @@ describe('SecuredRestApi overrides', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       TracingConfig: { Mode: 'Active' },
-      ReservedConcurrentExecutions: 100,
-      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      ReservedConcurrentExecutions: Match.absent(),
+      DeadLetterConfig: Match.absent(),
       LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
       Environment: {
         Variables: {

@@ -2,9 +2,19 @@
  * Hardened Lambda functions for the library's bundled handlers (authorizers, chat handlers, workers).
  *
  * Every function gets: a role whose permissions all land in one customer-managed policy (no inline policy,
- * no AWS managed policy), a KMS-encrypted log group with the pattern's retention, X-Ray tracing, a
- * KMS-encrypted dead-letter queue that enforces TLS, reserved concurrency, and, when a VPC is given, private
- * subnets. Without a VPC the "Lambda inside VPC" findings are acknowledged on the function, with the reason.
+ * no AWS managed policy), a KMS-encrypted log group with the pattern's retention, X-Ray tracing, and, when a VPC is
+ * given, private subnets. Without a VPC the "Lambda inside VPC" findings are acknowledged on the function, with
+ * the reason.
+ *
+ * Two deploy-time facts shape the rest (docs/deploy-readiness.md):
+ * - Reserved concurrency is off unless a caller asks for it: Lambda refuses a reservation that would leave the
+ *   account's unreserved concurrency under 100, and new accounts often have a concurrency quota of 10 or 50, so a
+ *   default reservation fails the first deploy of a new user
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+ * - A dead-letter queue receives only failed ASYNCHRONOUS invocations
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html): only functions invoked
+ *   asynchronously (custom resources) get one, and their role may use the queue's KMS key (kms:GenerateDataKey,
+ *   kms:Decrypt), without which Lambda cannot write to it (aws-cdk#33153).
  *
  * Internal: never exported from the package.
  */
@@ -67,8 +77,6 @@ export interface FunctionHardening {
   readonly vpc?: ec2.IVpc;
   /** @default - the VPC's private subnets */
   readonly vpcSubnets?: ec2.SubnetSelection;
-  /** Reserved concurrency of each function. @default 100 */
-  readonly reservedConcurrency?: number;
   /** Whether X-Ray tracing is on. @default true */
   readonly tracing?: boolean;
 }
@@ -82,7 +90,27 @@ export interface HardenedFunctionSpec {
   readonly memorySize?: number;
   readonly timeout?: Duration;
   readonly environment?: Record<string, string>;
+  /**
+   * Concurrent executions reserved for the function (an integer >= 1).
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * The prop path `reservedConcurrency` came from, for error messages.
+   * @default 'reservedConcurrency'
+   */
+  readonly reservedConcurrencyProp?: string;
+  /**
+   * Whether the function is invoked asynchronously (for example by CloudFormation as a custom resource): then it
+   * gets a KMS-encrypted dead-letter queue its role can write to. Synchronously invoked functions (authorizers, API
+   * handlers, SQS event-source workers) return errors to their caller and get none.
+   * @default false
+   */
+  readonly asynchronous?: boolean;
 }
+
+/** What a Lambda function's role needs to send to a KMS-encrypted SQS queue (aws-cdk#33153). */
+export const DLQ_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
 
 /** The function props every generated `*Function` class accepts (a subset of lambda.FunctionOptions). */
 export function hardenedFunctionOptions(
@@ -91,15 +119,21 @@ export function hardenedFunctionOptions(
   hardening: FunctionHardening,
   spec: HardenedFunctionSpec,
 ): lambda.FunctionOptions {
-  const reserved = hardening.reservedConcurrency ?? 100;
-  checkRange(scope, 'reservedConcurrency', reserved, { min: 1, max: 10_000, integer: true });
+  checkRange(scope, spec.reservedConcurrencyProp ?? 'reservedConcurrency', spec.reservedConcurrency, { min: 1, max: 10_000, integer: true });
   const role = new ManagedPolicyRole(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: spec.purpose,
   });
   const logGroup = hardening.createLogGroup(`${id}Logs`);
   logGroup.grantWrite(role);
-  const deadLetterQueue = createDeadLetterQueue(scope, `${id}Dlq`, hardening.encryptionKey, 'of a Lambda function');
+  let deadLetterQueue: sqs.IQueue | undefined;
+  if (spec.asynchronous) {
+    deadLetterQueue = createDeadLetterQueue(scope, `${id}Dlq`, hardening.encryptionKey, 'of a Lambda function');
+    // Lambda writes to an encrypted DLQ with the function's own role (aws-cdk#33153).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [...DLQ_KEY_ACTIONS], resources: [hardening.encryptionKey.keyArn] }),
+    );
+  }
   if (hardening.vpc) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -113,7 +147,7 @@ export function hardenedFunctionOptions(
     logGroup,
     deadLetterQueue,
     tracing: hardening.tracing ?? true ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-    reservedConcurrentExecutions: reserved,
+    reservedConcurrentExecutions: spec.reservedConcurrency,
     memorySize: spec.memorySize ?? 256,
     timeout: spec.timeout ?? Duration.seconds(10),
     environment: spec.environment,
@@ -133,6 +167,20 @@ export function acknowledgeFunctionFindings(fn: lambda.Function, hardening: Func
         'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (and ENI management ' +
         'for VPC functions neither): AWS documents Resource "*" for these actions only',
     });
+  }
+  if (spec.reservedConcurrency === undefined) {
+    const reason =
+      'No concurrency is reserved by default: Lambda refuses a reservation that leaves the account under 100 ' +
+      'unreserved executions and new accounts often have a quota of 10 or 50, so a default reservation would fail ' +
+      'the first deploy; the pattern exposes a validated reservedConcurrency option for this function';
+    for (const id of ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency']) acknowledge(fn, { id, reason });
+  }
+  if (!spec.asynchronous) {
+    const reason =
+      'The function is invoked synchronously (by API Gateway or an SQS event source mapping): a dead-letter queue ' +
+      'receives only failed asynchronous invocations, so it would never receive a message; errors return to the ' +
+      'caller (or to the source queue and its own dead-letter queue)';
+    for (const id of ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ', 'Serverless-LambdaDLQ']) acknowledge(fn, { id, reason });
   }
   if (!hardening.vpc) {
     const reason = `No VPC was given: ${spec.noVpcReason}. Pass a VPC to place it in private subnets.`;
