@@ -15,8 +15,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { ApiAuthorization, CacheSize, SecuredRestApi, WebSocketChatApi } from '../../src';
-import { hardenedFunctionOptions } from '../../src/core/private/functions';
 import { ApiObservability } from '../../src/core/observability';
+import { hardenedFunctionOptions } from '../../src/core/private/functions';
 import { backendFunction, newStack } from '../support/fixtures';
 
 function everyPattern(): Stack {
