@@ -85,6 +85,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynalite@4.0.0',
     'ws@^8',
     '@types/ws@^8',
+    // Local fronts driven by the cloud assembly (test/support/local): draft-04 JSON-schema validation of request
+    // models as API Gateway applies them, and the playground's browser test (Debian's chromium).
+    'ajv@^8',
+    'ajv-draft-04@^1',
+    'playwright-core@^1',
     // Benchmark baseline only (bench/routes.bench.ts); peer aws-cdk-lib ^2.260.0 accepts 2.276.0.
     '@aws-solutions-constructs/aws-apigateway-lambda@2.104.0',
   ],
@@ -157,6 +162,17 @@ project.addTask('example', {
     { exec: 'mkdir -p .tmp && rm -rf examples/cdk.out' },
     { exec: 'cdk synth --quiet --app "ts-node --transpile-only --prefer-ts-exts examples/app.ts" --output examples/cdk.out', cwd: '.' },
     { exec: 'ts-node --transpile-only --prefer-ts-exts scripts/report.ts examples/cdk.out' },
+  ],
+});
+
+// The local playground: synthesize the example app and serve its chat and REST APIs on 127.0.0.1 against local
+// stand-ins, with a browser chat page (scripts/local, docs/local-fronts.md).
+project.addTask('local', {
+  description: 'Serve the example app\'s chat and REST APIs on 127.0.0.1 (local fronts driven by the cloud assembly)',
+  env: { CDK_VALIDATION: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', TMPDIR: '$(mkdir -p .tmp && cd .tmp && pwd)' },
+  steps: [
+    { spawn: 'bundle' },
+    { exec: 'mkdir -p .tmp && ts-node --transpile-only --prefer-ts-exts scripts/local/server.ts', receiveArgs: true },
   ],
 });
 
