@@ -5,12 +5,13 @@
  * options interface.
  */
 import { createHash } from 'node:crypto';
-import { CfnOutput, CfnParameter, CfnResource, Lazy, Names, NestedStack, Stack } from 'aws-cdk-lib';
+import { CfnResource, Lazy, Names, NestedStack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { lambdaHandlerOf } from './permissions';
+import { compareShards, countElements, NestedStackChain } from './shard-stacks';
 import { checkRange, warn } from '../core/private/validation';
 
 /**
@@ -81,6 +82,8 @@ export class RouteShards {
   /** `${shard index}|${path}` -> a reference to a node of another stack. */
   private readonly references = new Map<string, apigateway.IResource>();
   private readonly shardsByName = new Map<string, Shard>();
+  /** One nested stack created at a time: path stacks first (route stacks reference their nodes), then routes. */
+  private readonly chain = new NestedStackChain(compareShards);
   private parentRoutes = 0;
   private quotaWarned = false;
 
@@ -188,6 +191,7 @@ export class RouteShards {
       }
       this.shardsByName.set(name, shard);
       this.api.latestDeployment?.node.addDependency(stack);
+      this.chain.add(stack);
     }
     return shard;
   }
@@ -286,18 +290,4 @@ function anchorOf(path: string): string {
 
 function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
-}
-
-/** The resources, parameters and outputs of a stack's own template (nested stacks below it hold their own). */
-function countElements(stack: Stack): { resources: number; parameters: number; outputs: number } {
-  const counts = { resources: 0, parameters: 0, outputs: 0 };
-  const visit = (c: IConstruct) => {
-    if (c !== stack && Stack.isStack(c)) return;
-    if (CfnResource.isCfnResource(c)) counts.resources++;
-    else if (c instanceof CfnParameter) counts.parameters++;
-    else if (c instanceof CfnOutput) counts.outputs++;
-    for (const child of c.node.children) visit(child);
-  };
-  visit(stack);
-  return counts;
 }
