@@ -1,11 +1,14 @@
 /**
- * The bundled JWT authorizer for REST (TOKEN / REQUEST) and WebSocket `$connect` authorizers.
- * Configuration: see src/runtime/jwt/config.ts. Any missing or invalid token ends in `Unauthorized` (401);
- * the token is never logged, only the class of the rejection.
+ * The bundled JWT authorizer for REST REQUEST authorizers and WebSocket `$connect` authorizers.
+ * Configuration: see src/runtime/jwt/config.ts (environment) and src/runtime/jwt/routes.ts (the route-scope map,
+ * a file in the function's layer, read once per execution environment). Any missing or invalid token ends in
+ * `Unauthorized` (401), a valid token without the route's scopes in an explicit Deny (403); the token is never
+ * logged, only a stable reason code (src/runtime/jwt/reasons.ts).
  *
  * Logs are structured by the Lambda runtime itself (the construct sets the function's log format to JSON), which
  * keeps this hot-path bundle small: Powertools Logger would more than double it.
  */
+import { readFileSync } from 'node:fs';
 import { UNAUTHORIZED, decide } from '../runtime/jwt/authorize';
 import { JwtAuthorizerConfig, parseConfig } from '../runtime/jwt/config';
 import { AuthorizerPolicy } from '../runtime/jwt/policy';
@@ -14,10 +17,10 @@ import { Verifier, createVerifier } from '../runtime/jwt/verify';
 
 let state: { config: JwtAuthorizerConfig; verifier: Verifier } | undefined;
 
-/** Built once per execution environment, so the JWKS is cached across invocations. */
+/** Built once per execution environment, so the JWKS and the route map are read once. */
 function current(): { config: JwtAuthorizerConfig; verifier: Verifier } {
   if (!state) {
-    const config = parseConfig(process.env);
+    const config = parseConfig(process.env, (file) => readFileSync(file, 'utf8'));
     state = { config, verifier: createVerifier(config) };
   }
   return state;
@@ -36,6 +39,6 @@ export async function handler(event: AuthorizerEvent): Promise<AuthorizerPolicy>
     console.info('token rejected', { reason: decision.rejected });
     throw new Error(UNAUTHORIZED);
   }
-  console.debug('token accepted', { resources: decision.policy.policyDocument.Statement[0].Resource.length });
+  if (decision.denied) console.info('route denied', { reason: decision.denied });
   return decision.policy;
 }

@@ -38,15 +38,35 @@ export interface CognitoAuthorizationOptions {
 }
 
 /**
+ * Which tokens the bundled JWT authorizer accepts, by their use, where the issuer marks it (the `token_use` claim
+ * of Amazon Cognito, the JOSE header `typ: at+jwt` of RFC 9068). Logout tokens and other security event tokens
+ * are always refused.
+ */
+export enum JwtTokenUse {
+  /** OAuth 2.0 access tokens: tokens marked as ID tokens are refused. */
+  ACCESS = 'access',
+  /** OpenID Connect ID tokens: tokens marked as access tokens are refused. */
+  ID = 'id',
+  /** Access tokens and ID tokens. */
+  ACCESS_OR_ID = 'access,id',
+}
+
+/**
  * Options of a JWT authorization through the bundled Lambda authorizer.
  */
 export interface JwtAuthorizationOptions {
-  /** The token issuer (`iss` claim), an https URL. */
+  /**
+   * The token issuer (`iss` claim), an https URL. An Amazon Cognito user pool issuer
+   * (`https://cognito-idp.<region>.amazonaws.com/<userPoolId>`) selects aws-jwt-verify's Cognito verifier.
+   */
   readonly issuer: string;
-  /** Accepted audiences (`aud`, or `client_id` of access tokens); at least one. */
+  /**
+   * Accepted audiences, at least one: values of the `aud` claim. For a Cognito user pool issuer, the app client
+   * ids, checked against `client_id` in access tokens (which carry no `aud`) and `aud` in ID tokens.
+   */
   readonly audience: string[];
   /**
-   * The JSON Web Key Set URL (https).
+   * The JSON Web Key Set URL (https). Not for Cognito user pool issuers, whose JWKS URL is fixed.
    * @default - `<issuer>/.well-known/jwks.json`
    */
   readonly jwksUri?: string;
@@ -61,11 +81,22 @@ export interface JwtAuthorizationOptions {
    */
   readonly headerName?: string;
   /**
-   * How long API Gateway caches the authorizer's result per token. The cached policy lists exactly the
-   * routes the token may call, so caching never widens access.
+   * How long API Gateway caches the authorizer's result. The cache key is the token AND the route (method and
+   * resource path), and the cached policy decides only that route, so caching never widens or narrows access.
    * @default Duration.minutes(5)
    */
   readonly resultsCacheTtl?: Duration;
+  /**
+   * Which tokens are accepted, by their use (where the issuer marks it).
+   * @default JwtTokenUse.ACCESS
+   */
+  readonly tokenUse?: JwtTokenUse;
+  /**
+   * Refuse tokens that carry no token-use mark at all (neither a `token_use` claim nor `typ: at+jwt`). Tokens of a
+   * Cognito user pool are always marked; turn this on when your issuer types its access tokens (RFC 9068).
+   * @default false
+   */
+  readonly requireTokenUse?: boolean;
 }
 
 /**

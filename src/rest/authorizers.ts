@@ -6,8 +6,9 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
-import { checkCount, checkDuration, checkPattern, fail, warn } from '../core/private/validation';
+import { ApiAuthorization, AuthorizationKind, JwtTokenUse } from '../core/authorization';
+import { checkCount, checkDuration, checkOneOf, checkPattern, fail, warn } from '../core/private/validation';
+import { COGNITO_ISSUER } from '../runtime/jwt/config';
 
 /** What a route needs from its authorization. */
 export interface BoundAuthorization {
@@ -24,6 +25,14 @@ export type JwtFunctionFactory = (scope: Construct, id: string, auth: ApiAuthori
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 const IDENTITY_SOURCE = /^(?:method\.request\.(?:header|querystring)\.[A-Za-z0-9._~!$&'*+-]+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9._]+)$/;
 
+/**
+ * The identity sources of the bundled JWT authorizer: the token header, then the route (`$context.httpMethod`,
+ * `$context.resourcePath`), which makes API Gateway's authorizer cache key per token and route.
+ */
+export function jwtIdentitySources(header: string): string[] {
+  return [apigateway.IdentitySource.header(header), apigateway.IdentitySource.context('httpMethod'), apigateway.IdentitySource.context('resourcePath')];
+}
+
 /** Checks an authorization choice against LIMITS.md. */
 export function validateAuthorization(scope: Construct, prop: string, auth: ApiAuthorization): void {
   const ttl = (d: Duration | undefined) => checkDuration(scope, `${prop}.resultsCacheTtl`, d, { minSeconds: 0, maxSeconds: 3600 });
@@ -38,6 +47,10 @@ export function validateAuthorization(scope: Construct, prop: string, auth: ApiA
       checkCount(scope, `${prop}.audience`, o.audience, { min: 1 });
       for (const a of o.audience) checkPattern(scope, `${prop}.audience`, a, /^\S{1,256}$/, 'entries must be non-empty strings without spaces');
       checkPattern(scope, `${prop}.jwksUri`, o.jwksUri, /^https:\/\/[^\s/?#]+(?:[/?#]\S*)?$/, 'must be an https URL');
+      if (o.jwksUri !== undefined && !Token.isUnresolved(o.issuer) && COGNITO_ISSUER.test(o.issuer)) {
+        fail(scope, `${prop}.jwksUri`, o.jwksUri, 'must be omitted for a Cognito user pool issuer (its JWKS URL is fixed)');
+      }
+      checkOneOf(scope, `${prop}.tokenUse`, o.tokenUse, Object.values(JwtTokenUse));
       checkPattern(scope, `${prop}.headerName`, o.headerName, HEADER_NAME, 'must be an HTTP header name');
       for (const s of o.requiredScopes ?? []) checkPattern(scope, `${prop}.requiredScopes`, s, /^\S{1,256}$/, 'must be scope tokens without spaces');
       ttl(o.resultsCacheTtl);
@@ -120,9 +133,11 @@ export class RestAuthorizers {
         const header = o.headerName ?? 'Authorization';
         const id = this.nextId('JwtAuthorizer');
         const handler = this.jwtFunction(this.scope, `${id}Function`, auth);
-        const authorizer = new apigateway.TokenAuthorizer(this.scope, id, {
+        // A REQUEST authorizer keyed by token AND route, so the policy it returns for one route is only ever
+        // reused for that route (the argument, with its AWS sources: src/runtime/jwt/policy.ts).
+        const authorizer = new apigateway.RequestAuthorizer(this.scope, id, {
           handler,
-          identitySource: apigateway.IdentitySource.header(header),
+          identitySources: jwtIdentitySources(header),
           resultsCacheTtl: o.resultsCacheTtl ?? Duration.minutes(5),
         });
         return { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer, tokenHeader: header };

@@ -1,23 +1,29 @@
 /**
  * Runs the BUILT authorizer bundle (assets/authorizers/jwt-authorizer.lambda/index.js, produced by
  * `projen bundle`) in a child Node.js process, as Lambda would, against a local HTTPS JWKS server on 127.0.0.1
- * whose self-signed certificate the child trusts through NODE_EXTRA_CA_CERTS.
+ * whose self-signed certificate the child trusts through NODE_EXTRA_CA_CERTS, with its route map in a file (as
+ * the construct's layer ships it).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { AUDIENCE, ISSUER, claims, rsaKey, sign } from '../handlers/support/jwt';
+import { renderRouteConfig } from '../../src/runtime/jwt/routes';
+import { AUDIENCE, ISSUER, claims, requestEvent, rsaKey, sign } from '../handlers/support/jwt';
+import { evaluate } from '../support/iam-policy';
 import { LoopbackCertificate, loopbackCertificate, runChild } from '../support/tls';
 
 const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'authorizers', 'jwt-authorizer.lambda', 'index.js');
-const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/orders';
+const BASE = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/';
 
 const key = rsaKey();
+const forger = rsaKey();
 let tls: LoopbackCertificate;
 let server: https.Server;
 let jwksUri: string;
+let routesDir: string;
 
 beforeAll(async () => {
   tls = loopbackCertificate();
@@ -26,25 +32,34 @@ beforeAll(async () => {
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   jwksUri = `https://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  routesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-routes-'));
+  fs.writeFileSync(path.join(routesDir, 'routes.json'), renderRouteConfig([
+    { method: 'GET', path: '/orders', scopes: ['orders:read'] },
+    { method: 'POST', path: '/orders', scopes: ['orders:write'] },
+  ]));
 });
 
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   tls.dispose();
+  fs.rmSync(routesDir, { recursive: true, force: true });
 });
 
 /**
  * Invokes the bundle's handler once per event in one child process (asynchronously, so this process keeps
- * serving the JWKS while the child fetches it); returns each outcome.
+ * serving the JWKS while the child fetches it); returns each outcome and what the handler logged for it.
  */
-function invoke(events: unknown[]): Promise<Array<{ ok?: any; err?: string }>> {
+function invoke(events: unknown[]): Promise<Array<{ ok?: any; err?: string; logs: unknown[][] }>> {
   const script = `
+    const logs = [];
+    for (const level of ['debug', 'info', 'warn', 'error', 'log']) console[level] = (...args) => logs.push(args);
     const { handler } = require(${JSON.stringify(BUNDLE)});
     (async () => {
       const out = [];
       for (const event of JSON.parse(process.env.EVENTS)) {
-        try { out.push({ ok: await handler(event) }); } catch (e) { out.push({ err: e.message }); }
+        logs.length = 0;
+        try { out.push({ ok: await handler(event), logs: [...logs] }); } catch (e) { out.push({ err: e.message, logs: [...logs] }); }
       }
       process.stdout.write('RESULT' + JSON.stringify(out));
     })();`;
@@ -53,40 +68,63 @@ function invoke(events: unknown[]): Promise<Array<{ ok?: any; err?: string }>> {
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
     JWT_JWKS_URI: jwksUri,
-    JWT_ROUTE_SCOPES: JSON.stringify({ 'GET /orders': ['orders:read'], 'POST /orders': ['orders:write'] }),
+    JWT_ROUTES_FILE: path.join(routesDir, 'routes.json'),
     EVENTS: JSON.stringify(events),
   });
 }
 
 test('the bundle exists and is small (built by projen bundle)', () => {
-  expect(fs.statSync(BUNDLE).size).toBeLessThan(25 * 1024);
+  // aws-jwt-verify's JwtVerifier and CognitoJwtVerifier are most of it.
+  expect(fs.statSync(BUNDLE).size).toBeLessThan(28 * 1024);
 });
 
-test('the built handler allows a valid token and refuses invalid ones with Unauthorized', async () => {
+test('the built handler allows the route a valid token may call, denies the other, refuses invalid tokens', async () => {
   const now = Math.floor(Date.now() / 1000);
   const valid = sign(claims(), key);
   const results = await invoke([
-    { type: 'TOKEN', methodArn: METHOD_ARN, authorizationToken: `Bearer ${valid}` },
-    { type: 'TOKEN', methodArn: METHOD_ARN, authorizationToken: sign(claims({ exp: now - 10 }), key) },
-    { type: 'TOKEN', methodArn: METHOD_ARN, authorizationToken: sign(claims({ aud: 'someone-else' }), key) },
-    { type: 'TOKEN', methodArn: METHOD_ARN, authorizationToken: `${valid.split('.').slice(0, 2).join('.')}.` },
-    { type: 'TOKEN', methodArn: METHOD_ARN },
+    requestEvent(`Bearer ${valid}`, 'GET', '/orders'),
+    requestEvent(`Bearer ${valid}`, 'POST', '/orders'),
+    requestEvent(sign(claims({ exp: now - 10 }), key), 'GET', '/orders'),
+    requestEvent(`${valid.split('.').slice(0, 2).join('.')}.`, 'GET', '/orders'),
+    requestEvent(undefined, 'GET', '/orders'),
   ]);
   expect(results[0].ok).toEqual({
     principalId: 'user-123',
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: ['arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/orders'] }],
-    },
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${BASE}GET/orders`] }] },
     context: { sub: 'user-123', scope: 'orders:read' },
   });
-  expect(results.slice(1)).toEqual([{ err: 'Unauthorized' }, { err: 'Unauthorized' }, { err: 'Unauthorized' }, { err: 'Unauthorized' }]);
+  expect(evaluate(results[1].ok.policyDocument, 'execute-api:Invoke', `${BASE}POST/orders`)).toBe('Deny');
+  expect(results[1].logs).toEqual([['route denied', { reason: 'MissingRouteScope' }]]);
+  expect(results.slice(2).map((r) => r.err)).toEqual(['Unauthorized', 'Unauthorized', 'Unauthorized']);
 });
 
-test('a misconfigured authorizer fails closed', () => {
-  const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(BUNDLE)}).handler({type:'TOKEN',methodArn:'${METHOD_ARN}',authorizationToken:'x.y.z'}).then(()=>console.log('ALLOWED'),e=>console.log('ERR:'+e.message))`], {
-    env: { PATH: process.env.PATH, JWT_ISSUER: 'http://insecure.example.com', JWT_AUDIENCE: 'a' },
-    encoding: 'utf8',
-  });
-  expect(child.stdout.trim()).toBe('ERR:Unauthorized');
+test('#10.6: an expired token, a wrong audience and a forged signature log three different, stable reason codes', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const results = await invoke([
+    requestEvent(sign(claims({ exp: now - 10 }), key), 'GET', '/orders'),
+    requestEvent(sign(claims({ aud: 'someone-else' }), key), 'GET', '/orders'),
+    requestEvent(sign(claims(), forger), 'GET', '/orders'),
+  ]);
+  expect(results.map((r) => r.err)).toEqual(['Unauthorized', 'Unauthorized', 'Unauthorized']);
+  expect(results.map((r) => r.logs)).toEqual([
+    [['token rejected', { reason: 'TokenExpired' }]],
+    [['token rejected', { reason: 'WrongAudience' }]],
+    [['token rejected', { reason: 'InvalidSignature' }]],
+  ]);
+  // Nothing of the token reaches the logs.
+  expect(JSON.stringify(results.map((r) => r.logs))).not.toMatch(/eyJ/);
+});
+
+test('a misconfigured authorizer fails closed, also when its route file is missing', () => {
+  const event = JSON.stringify(requestEvent('x.y.z', 'GET', '/orders'));
+  for (const env of [
+    { JWT_ISSUER: 'http://insecure.example.com', JWT_AUDIENCE: 'a' },
+    { JWT_ISSUER: ISSUER, JWT_AUDIENCE: 'a', JWT_ROUTES_FILE: path.join(os.tmpdir(), 'no-such-dir', 'routes.json') },
+  ]) {
+    const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(BUNDLE)}).handler(${event}).then(()=>console.log('ALLOWED'),e=>console.log('ERR:'+e.message))`], {
+      env: { PATH: process.env.PATH, ...env },
+      encoding: 'utf8',
+    });
+    expect(child.stdout.trim().split('\n').pop()).toBe('ERR:Unauthorized');
+  }
 });

@@ -209,7 +209,7 @@ describe('SecuredRestApi overrides', () => {
     api.addRoute('POST', '/orders', new apigateway.LambdaIntegration(fn), { scopes: ['orders:write'] });
     api.addRoute('GET', '/admin', new apigateway.LambdaIntegration(fn), { authorization: ApiAuthorization.iam() });
     const t = Template.fromStack(stack);
-    t.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'TOKEN', IdentitySource: 'method.request.header.Authorization', AuthorizerResultTtlInSeconds: 300 });
+    t.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'REQUEST', IdentitySource: 'method.request.header.Authorization,context.httpMethod,context.resourcePath', AuthorizerResultTtlInSeconds: 300 });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       TracingConfig: { Mode: 'Active' },
@@ -222,7 +222,7 @@ describe('SecuredRestApi overrides', () => {
           JWT_AUDIENCE: 'orders',
           JWT_REQUIRED_SCOPES: 'openid',
           JWT_TOKEN_HEADER: 'Authorization',
-          JWT_ROUTE_SCOPES: JSON.stringify({ 'GET /orders': ['orders:read'], 'POST /orders': ['orders:write'] }),
+          JWT_ROUTES_FILE: '/opt/jwt-authorizer/routes.json',
         },
       },
     });

@@ -1,33 +1,54 @@
 /**
  * The authorizer's decision, from event to policy, as one pure async function the handler and the tests call.
  * No CDK imports: this module runs inside Lambda.
+ *
+ * - WebSocket `$connect`: Allow the `$connect` method ARN (there is no route map).
+ * - REST REQUEST event: the route API Gateway selected (method + resource template, the cache key's values) is
+ *   looked up in the route map; Allow its resource pattern when the token holds its scopes, else an explicit Deny
+ *   of it (403). Why a policy for one route is sound with the authorizer cache: see policy.ts.
+ * - Anything else (TOKEN events, whose cache key is the token alone) is refused.
  */
 import { JwtAuthorizerConfig } from './config';
-import { AuthorizerPolicy, allowPolicy, allowedResources, parseMethodArn } from './policy';
-import { AuthorizerEvent, extractToken, isWebSocketConnect } from './token';
-import { Verifier, rejectionReason, tokenScopes, verifyToken } from './verify';
+import { AuthorizerPolicy, allowPolicy, denyPolicy, parseMethodArn, routeArn } from './policy';
+import { rejectionReason } from './reasons';
+import { matchRoute } from './routes';
+import { AuthorizerEvent, eventRoute, extractToken, isWebSocketConnect } from './token';
+import { Verifier, tokenScopes, verifyToken } from './verify';
 
 /** API Gateway turns exactly this error message into a 401. */
 export const UNAUTHORIZED = 'Unauthorized';
 
-const CONTEXT_CLAIMS = ['sub', 'scope', 'client_id', 'username', 'email', 'cognito:username'];
+const CONTEXT_CLAIMS = ['sub', 'scope', 'client_id', 'username', 'cognito:username', 'token_use'];
 
-/** Safe, string-valued claims passed to the integration as `requestContext.authorizer`. */
+/**
+ * Safe, string-valued claims passed to the integration as `requestContext.authorizer`. `email` only when the
+ * issuer says it is verified (`email_verified`), so an integration never trusts an address nobody proved.
+ */
 export function contextOf(payload: Record<string, unknown>): Record<string, string> {
   const context: Record<string, string> = {};
-  for (const claim of CONTEXT_CLAIMS) {
-    const value = payload[claim];
+  const put = (claim: string, value: unknown) => {
     if (typeof value === 'string' && value.length <= 512) context[claim.replace(':', '_')] = value;
-  }
+  };
+  for (const claim of CONTEXT_CLAIMS) put(claim, payload[claim]);
+  if (payload.email_verified === true || payload.email_verified === 'true') put('email', payload.email);
   return context;
 }
 
-/** Outcome: a policy, or a rejection reason (the handler throws `Unauthorized` then). */
-export type Decision = { readonly policy: AuthorizerPolicy } | { readonly rejected: string };
+/** Outcome: a policy (Allow, or an explicit Deny with its reason), or a rejection reason (401). */
+export type Decision =
+  | { readonly policy: AuthorizerPolicy; readonly denied?: string }
+  | { readonly rejected: string };
 
 export async function decide(event: AuthorizerEvent, config: JwtAuthorizerConfig, verifier: Verifier): Promise<Decision> {
   const methodArn = event && typeof event === 'object' && typeof event.methodArn === 'string' ? parseMethodArn(event.methodArn) : undefined;
   if (!methodArn) return { rejected: 'InvalidEvent' };
+  // A configuration with a route map is a REST authorizer: it never takes the WebSocket path.
+  const connect = !config.routeScopes && isWebSocketConnect(event);
+  const route = connect ? undefined : eventRoute(event);
+  if (!connect) {
+    if (event.type !== 'REQUEST' || !route) return { rejected: 'InvalidEvent' };
+    if (!config.routeScopes) return { rejected: 'NoRouteMap' };
+  }
   const token = extractToken(event, config);
   if (!token) return { rejected: 'MissingToken' };
   let payload: Record<string, unknown>;
@@ -40,7 +61,11 @@ export async function decide(event: AuthorizerEvent, config: JwtAuthorizerConfig
   if (!sub) return { rejected: 'MissingSub' };
   const scopes = tokenScopes(payload as never);
   if (!config.requiredScopes.every((s) => scopes.has(s))) return { rejected: 'MissingScope' };
-  const resources = isWebSocketConnect(event) ? [event.methodArn!] : allowedResources(event.methodArn!, scopes, config.routeScopes, methodArn);
-  if (resources.length === 0) return { rejected: 'NoAllowedRoute' };
-  return { policy: allowPolicy(sub, resources, contextOf(payload)) };
+  if (connect) return { policy: allowPolicy(sub, event.methodArn!, contextOf(payload)) };
+
+  const matched = matchRoute(config.routeScopes!, route!.method, route!.path);
+  if (!matched) return { policy: denyPolicy(sub, routeArn(methodArn, route!.method, route!.path)), denied: 'UnknownRoute' };
+  const resource = routeArn(methodArn, matched.method, matched.path);
+  if (!matched.scopes.every((s) => scopes.has(s))) return { policy: denyPolicy(sub, resource), denied: 'MissingRouteScope' };
+  return { policy: allowPolicy(sub, resource, contextOf(payload)) };
 }

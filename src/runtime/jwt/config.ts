@@ -1,26 +1,35 @@
 /**
- * Configuration of the bundled JWT authorizer, read from environment variables set by the construct.
+ * Configuration of the bundled JWT authorizer: small values in environment variables set by the construct, and
+ * the route-scope map in a file (see routes.ts; Lambda allows 4 KB of environment in total).
  *
  * | variable | format | default |
  * |---|---|---|
- * | `JWT_ISSUER` | https URL, the `iss` claim | required |
- * | `JWT_AUDIENCE` | comma-separated audiences (`aud`, or `client_id` of access tokens) | required |
- * | `JWT_JWKS_URI` | https URL | `<issuer>/.well-known/jwks.json` |
+ * | `JWT_ISSUER` | https URL, the `iss` claim; a Cognito user pool issuer selects aws-jwt-verify's Cognito verifier | required |
+ * | `JWT_AUDIENCE` | comma-separated `aud` values; for a Cognito issuer, app client ids (`client_id` of access tokens, `aud` of ID tokens) | required |
+ * | `JWT_JWKS_URI` | https URL (not for Cognito issuers, whose JWKS is fixed) | `<issuer>/.well-known/jwks.json` |
  * | `JWT_REQUIRED_SCOPES` | space-separated scopes every token must carry | none |
- * | `JWT_ROUTE_SCOPES` | JSON `{ "GET /orders/{id}": ["orders:read"], ... }`: every route of this authorizer and the scopes it needs | absent: only the called method is allowed |
- * | `JWT_TOKEN_HEADER` | header carrying the token in REQUEST / WebSocket events | `Authorization` |
- * | `JWT_TOKEN_QUERY` | query-string parameter carrying the token in REQUEST / WebSocket events | none |
+ * | `JWT_TOKEN_USE` | comma-separated accepted token uses: `access`, `id` | `access` |
+ * | `JWT_REQUIRE_TOKEN_USE` | `true`: tokens without a token-use mark (`token_use`, `typ: at+jwt`) are refused | `false` |
+ * | `JWT_ROUTES_FILE` | path of the route-scope map (REST APIs) | absent: no route map (WebSocket `$connect`) |
+ * | `JWT_TOKEN_HEADER` | header carrying the token | `Authorization` |
+ * | `JWT_TOKEN_QUERY` | query-string parameter carrying the token (WebSocket `$connect`) | none |
  *
  * No CDK imports: this module runs inside Lambda.
  */
+import { RouteConfigError, RouteScopes, parseRouteConfig } from './routes';
+import { AcceptedTokenUse } from './token-use';
 
 export interface JwtAuthorizerConfig {
   readonly issuer: string;
   readonly audience: string[];
   readonly jwksUri: string;
+  /** The user pool id when the issuer is an Amazon Cognito user pool. */
+  readonly cognitoUserPoolId?: string;
   readonly requiredScopes: string[];
+  readonly tokenUse: ReadonlySet<AcceptedTokenUse>;
+  readonly requireTokenUseMark: boolean;
   /** Route key (`METHOD /path`) to the scopes it needs; undefined when not configured. */
-  readonly routeScopes?: Record<string, string[]>;
+  readonly routeScopes?: RouteScopes;
   readonly tokenHeader: string;
   readonly tokenQuery?: string;
 }
@@ -33,51 +42,66 @@ export class JwtConfigError extends Error {
   }
 }
 
+/** Reads a file; the handler passes the file system, tests pass the cloud assembly. */
+export type FileReader = (path: string) => string;
+
 const HTTPS_URL = /^https:\/\/[^\s/?#]+(?:[/?#]\S*)?$/;
-const ROUTE_KEY = /^(?:ANY|GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS) \/\S*$/;
+/** `https://cognito-idp.<region>.amazonaws.com/<userPoolId>` (and Cognito's `issuer-cognito-idp` form). */
+export const COGNITO_ISSUER = /^https:\/\/(?:issuer-)?cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/(\1_[A-Za-z0-9]+)$/;
 
 function words(value: string | undefined, separator: RegExp): string[] {
   return (value ?? '').split(separator).map((s) => s.trim()).filter(Boolean);
 }
 
+function tokenUses(value: string | undefined): ReadonlySet<AcceptedTokenUse> {
+  const uses = words(value || 'access', /,/);
+  if (uses.length === 0 || !uses.every((u) => u === 'access' || u === 'id')) throw new JwtConfigError('JWT_TOKEN_USE must list access and/or id');
+  return new Set(uses as AcceptedTokenUse[]);
+}
+
+function routeScopes(path: string | undefined, readFile: FileReader | undefined): RouteScopes | undefined {
+  if (!path) return undefined;
+  if (!readFile) throw new JwtConfigError('JWT_ROUTES_FILE is set but no file reader was given');
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch {
+    throw new JwtConfigError('JWT_ROUTES_FILE cannot be read');
+  }
+  try {
+    return parseRouteConfig(text);
+  } catch (e) {
+    throw new JwtConfigError(`JWT_ROUTES_FILE: ${e instanceof RouteConfigError ? e.message : 'invalid'}`);
+  }
+}
+
 /** Reads and validates the configuration; throws JwtConfigError on anything invalid. */
-export function parseConfig(env: Record<string, string | undefined>): JwtAuthorizerConfig {
+export function parseConfig(env: Record<string, string | undefined>, readFile?: FileReader): JwtAuthorizerConfig {
   const issuer = env.JWT_ISSUER ?? '';
   if (!HTTPS_URL.test(issuer)) throw new JwtConfigError('JWT_ISSUER must be an https URL');
   const audience = words(env.JWT_AUDIENCE, /,/);
   if (audience.length === 0) throw new JwtConfigError('JWT_AUDIENCE must name at least one audience');
-  const jwksUri = env.JWT_JWKS_URI || `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
+  const cognitoUserPoolId = COGNITO_ISSUER.exec(issuer)?.[2];
+  const defaultJwks = `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
+  const jwksUri = env.JWT_JWKS_URI || defaultJwks;
   if (!HTTPS_URL.test(jwksUri)) throw new JwtConfigError('JWT_JWKS_URI must be an https URL');
+  if (cognitoUserPoolId && jwksUri !== defaultJwks) throw new JwtConfigError('JWT_JWKS_URI must not be set for a Cognito user pool issuer');
   const tokenHeader = env.JWT_TOKEN_HEADER || 'Authorization';
   if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/.test(tokenHeader)) throw new JwtConfigError('JWT_TOKEN_HEADER must be a header name');
   const tokenQuery = env.JWT_TOKEN_QUERY || undefined;
   if (tokenQuery !== undefined && !/^[A-Za-z0-9._~-]{1,128}$/.test(tokenQuery)) throw new JwtConfigError('JWT_TOKEN_QUERY must be a parameter name');
+  const requireMark = env.JWT_REQUIRE_TOKEN_USE ?? 'false';
+  if (requireMark !== 'true' && requireMark !== 'false') throw new JwtConfigError('JWT_REQUIRE_TOKEN_USE must be true or false');
   return {
     issuer,
     audience,
     jwksUri,
+    cognitoUserPoolId,
     requiredScopes: words(env.JWT_REQUIRED_SCOPES, /\s+/),
-    routeScopes: env.JWT_ROUTE_SCOPES ? parseRouteScopes(env.JWT_ROUTE_SCOPES) : undefined,
+    tokenUse: tokenUses(env.JWT_TOKEN_USE),
+    requireTokenUseMark: requireMark === 'true',
+    routeScopes: routeScopes(env.JWT_ROUTES_FILE, readFile),
     tokenHeader,
     tokenQuery,
   };
-}
-
-function parseRouteScopes(text: string): Record<string, string[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new JwtConfigError('JWT_ROUTE_SCOPES must be JSON');
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new JwtConfigError('JWT_ROUTE_SCOPES must be a JSON object');
-  const out: Record<string, string[]> = Object.create(null);
-  for (const [key, scopes] of Object.entries(parsed as Record<string, unknown>)) {
-    if (!ROUTE_KEY.test(key)) throw new JwtConfigError('JWT_ROUTE_SCOPES keys must be "METHOD /path"');
-    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && s.length > 0)) {
-      throw new JwtConfigError('JWT_ROUTE_SCOPES values must be arrays of scope strings');
-    }
-    out[key] = scopes as string[];
-  }
-  return out;
 }

@@ -1,7 +1,34 @@
 /**
- * Builds the authorizer's IAM policy. API Gateway caches the policy per token for every route of the
- * authorizer, so the policy lists exactly the routes the token's scopes allow: a cached Allow never grants a
- * route the caller may not use. No CDK imports: this module runs inside Lambda.
+ * Builds the authorizer's IAM policy for ONE route. No CDK imports: this module runs inside Lambda.
+ *
+ * Why a policy for one route is sound with API Gateway's authorizer cache:
+ *
+ * 1. The REST JWT authorizer is a REQUEST authorizer whose identity sources are the token header,
+ *    `context.httpMethod` and `context.resourcePath` (src/rest/authorizers.ts). API Gateway derives the authorizer
+ *    cache key from ALL identity source values: "API Gateway uses the specified identity sources as the request
+ *    authorizer caching key ... When multiple identity sources are defined, they are all used to derive the
+ *    authorizer's cache key" (API Gateway Developer Guide, "Configure a Lambda authorizer using the console",
+ *    REQUEST authorizer; the Authorizer API reference: identity sources "will be used to derive the authorization
+ *    caching key"). `$context.httpMethod` and `$context.resourcePath` (the resource's path template, such as
+ *    `/orders/{id}`) are `$context` variables usable by authorizers (Developer Guide, "$context Variables for data
+ *    models, authorizers, mapping templates, and CloudWatch access logging"), and Context is a supported identity
+ *    source type. A cached policy is therefore only ever evaluated for requests with the same token AND the same
+ *    method AND the same resource, i.e. for requests routed to the route it was computed for.
+ * 2. So the policy decides exactly that route: an Allow for the route's resource pattern when the token holds the
+ *    route's scopes, else an explicit Deny for it (403). Path parameters become `*`, which in IAM matches any
+ *    sequence INCLUDING `/` (IAM User Guide, "Using wildcards in resource ARNs"): `GET/orders/*` also matches
+ *    `GET/orders/7/invoice`, but a request for `/orders/7/invoice` is routed to the resource
+ *    `/orders/{id}/invoice` (or to none), has another cache key, and is decided by its own invocation. Within one
+ *    key, every concrete request of the route (`/orders/7`, `/orders/8`, ...) matches the pattern, so a cached
+ *    Allow never denies a request the token may make, and never allows one of another route.
+ *    An `ANY` route uses `*` as the method: the cache key carries the request's actual method anyway.
+ * 3. What the previous, TOKEN-authorizer design got wrong: its cache key was the token alone, so one policy listing
+ *    every allowed route's pattern was reused for every route; with `*` crossing `/`, the pattern of
+ *    `GET /orders/{id}` opened `GET /orders/7/invoice` to tokens without that route's scope (issue 10.1;
+ *    test/authorizers/jwt-route-policy.test.ts keeps that construction as a counter-example).
+ *
+ * The Resource ARN of an authorizer policy is limited to 512 characters (Developer Guide, "Output from an Amazon
+ * API Gateway Lambda authorizer"); route patterns are far shorter than their method ARNs.
  */
 
 export interface AuthorizerPolicy {
@@ -13,64 +40,49 @@ export interface AuthorizerPolicy {
   readonly context?: Record<string, string>;
 }
 
-/** Splits `arn:aws:execute-api:region:account:apiId/stage/METHOD/path` into its ARN prefix, api id and stage. */
-export function parseMethodArn(methodArn: string): { readonly prefix: string; readonly apiId: string; readonly stage: string } | undefined {
+/** The parts of `arn:aws:execute-api:region:account:apiId/stage/METHOD/path` a policy needs. */
+export interface MethodArn {
+  /** `arn:aws:execute-api:region:account` */
+  readonly prefix: string;
+  readonly apiId: string;
+  readonly stage: string;
+}
+
+/** Splits a method ARN into its ARN prefix, api id and stage; undefined when it is not one. */
+export function parseMethodArn(methodArn: string): MethodArn | undefined {
   const m = /^(arn:[a-z-]+:execute-api:[a-z0-9-]+:\d{12}):([A-Za-z0-9]+)\/([^/]+)\/.+$/.exec(methodArn);
   if (!m) return undefined;
   return { prefix: m[1], apiId: m[2], stage: m[3] };
 }
 
-/** `GET /orders/{id}` -> `GET/orders/*`; `ANY` becomes `*`. */
-export function routeResource(routeKey: string): string {
-  const [method, path] = routeKey.split(' ', 2);
+/** The resource pattern of a route, relative to the stage: `GET /orders/{id}` -> `GET/orders/*`, `ANY` -> `*`. */
+export function routeResource(method: string, path: string): string {
   const resourcePath = path
     .split('/')
     .map((s) => (s.startsWith('{') ? '*' : s))
     .join('/');
-  return `${method === 'ANY' ? '*' : method}${resourcePath === '/' ? '/' : resourcePath}`;
+  return `${method === 'ANY' ? '*' : method}${resourcePath}`;
 }
 
-/** Route resources and their scopes, computed once per configuration (the hot path only filters). */
-const compiled = new WeakMap<Record<string, string[]>, Array<readonly [string, string[]]>>();
-
-function compile(routeScopes: Record<string, string[]>): Array<readonly [string, string[]]> {
-  let entries = compiled.get(routeScopes);
-  if (!entries) {
-    entries = Object.entries(routeScopes).map(([key, needed]) => [routeResource(key), needed] as const);
-    compiled.set(routeScopes, entries);
-  }
-  return entries;
+/** The route's resource ARN pattern in the stage of `arn`. */
+export function routeArn(arn: MethodArn, method: string, path: string): string {
+  return `${arn.prefix}:${arn.apiId}/${arn.stage}/${routeResource(method, path)}`;
 }
 
-/** The resources the token may invoke: routes whose scopes it holds, or only the called method. */
-export function allowedResources(
-  methodArn: string,
-  tokenScopes: ReadonlySet<string>,
-  routeScopes: Record<string, string[]> | undefined,
-  parsedArn?: ReturnType<typeof parseMethodArn>,
-): string[] {
-  const parsed = parsedArn ?? parseMethodArn(methodArn);
-  if (!parsed || !routeScopes) return parsed ? [methodArn] : [];
-  const base = `${parsed.prefix}:${parsed.apiId}/${parsed.stage}/`;
-  const out: string[] = [];
-  for (const [resource, needed] of compile(routeScopes)) {
-    if (needed.every((s) => tokenScopes.has(s))) out.push(base + resource);
-  }
-  return out;
-}
-
-export function allowPolicy(principalId: string, resources: string[], context: Record<string, string>): AuthorizerPolicy {
-  if (resources.length === 0) return denyPolicy(principalId);
+function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string, context?: Record<string, string>): AuthorizerPolicy {
   return {
     principalId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resources }] },
-    context,
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: [resource] }] },
+    ...(context ? { context } : {}),
   };
 }
 
-export function denyPolicy(principalId: string, resource: string = '*'): AuthorizerPolicy {
-  return {
-    principalId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [resource] }] },
-  };
+/** Allows exactly `resource` (a route pattern, or the `$connect` method ARN), passing `context` to the integration. */
+export function allowPolicy(principalId: string, resource: string, context: Record<string, string>): AuthorizerPolicy {
+  return policy(principalId, 'Allow', resource, context);
+}
+
+/** Explicitly denies `resource`: API Gateway answers 403. */
+export function denyPolicy(principalId: string, resource: string): AuthorizerPolicy {
+  return policy(principalId, 'Deny', resource);
 }

@@ -1,5 +1,5 @@
 /**
- * Finds the caller's token in an API Gateway authorizer event (REST TOKEN, REST REQUEST, WebSocket $connect).
+ * Finds the caller's token and route in an API Gateway authorizer event (REST REQUEST, WebSocket $connect).
  * No CDK imports: this module runs inside Lambda.
  */
 import { JwtAuthorizerConfig } from './config';
@@ -9,9 +9,18 @@ export interface AuthorizerEvent {
   readonly type?: string;
   readonly methodArn?: string;
   readonly authorizationToken?: string;
+  /** REST REQUEST events: the resource's path template (`/orders/{id}`) and the request's method. */
+  readonly resource?: string;
+  readonly httpMethod?: string;
   readonly headers?: Record<string, string | undefined> | null;
   readonly queryStringParameters?: Record<string, string | undefined> | null;
-  readonly requestContext?: { readonly routeKey?: string; readonly eventType?: string } | null;
+  readonly requestContext?: {
+    readonly routeKey?: string;
+    readonly eventType?: string;
+    /** REST: the values of the `context.resourcePath` and `context.httpMethod` identity sources. */
+    readonly resourcePath?: string;
+    readonly httpMethod?: string;
+  } | null;
 }
 
 /** Largest token accepted before parsing (API Gateway authorizer results and headers are bounded too). */
@@ -54,4 +63,19 @@ export function extractToken(event: AuthorizerEvent, config: JwtAuthorizerConfig
 /** True for a WebSocket `$connect` authorizer event. */
 export function isWebSocketConnect(event: AuthorizerEvent): boolean {
   return event.requestContext?.routeKey === '$connect' || event.requestContext?.eventType === 'CONNECT';
+}
+
+/**
+ * The route a REST REQUEST event was routed to: its method and resource path template, read from the same
+ * `$context` values the authorizer's cache key is made of (`requestContext.httpMethod`, `requestContext.resourcePath`),
+ * which API Gateway also passes as `httpMethod` and `resource`. Undefined when absent or inconsistent.
+ */
+export function eventRoute(event: AuthorizerEvent): { readonly method: string; readonly path: string } | undefined {
+  const method = event.requestContext?.httpMethod ?? event.httpMethod;
+  const path = event.requestContext?.resourcePath ?? event.resource;
+  if (typeof method !== 'string' || typeof path !== 'string') return undefined;
+  if (event.httpMethod !== undefined && event.httpMethod !== method) return undefined;
+  if (event.resource !== undefined && event.resource !== path) return undefined;
+  if (!/^[A-Z]{3,7}$/.test(method) || !path.startsWith('/') || path.length > 1024) return undefined;
+  return { method, path };
 }

@@ -37,6 +37,13 @@ export function sign(
   return `${input}.${signature}`;
 }
 
+/** Signs a raw payload JSON text (to control its exact bytes, escapes included) with RS256. */
+export function signRaw(payloadJson: string, key: KeyMaterial, header: Record<string, unknown> = { alg: 'RS256', typ: 'JWT', kid: KID }): string {
+  const input = `${b64url(header)}.${b64url(payloadJson)}`;
+  const signature = crypto.sign('RSA-SHA256', Buffer.from(input), key.privateKey).toString('base64url');
+  return `${input}.${signature}`;
+}
+
 export function hmac(payload: Record<string, unknown>, secret: Buffer, header: Record<string, unknown>): string {
   const input = `${b64url(header)}.${b64url(payload)}`;
   return `${input}.${crypto.createHmac('sha256', secret).update(input).digest('base64url')}`;
@@ -118,4 +125,35 @@ export function loopbackFetch(url: string, timeoutMs: number = 1500): Promise<Ar
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
+}
+
+export const API_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123';
+
+/** The method ARN API Gateway passes for a request (`GET`, `/orders/7` -> `.../prod/GET/orders/7`). */
+export function methodArn(method: string, requestPath: string, stage: string = 'prod'): string {
+  return `${API_ARN}/${stage}/${method}${requestPath}`;
+}
+
+/**
+ * A REST REQUEST authorizer event as API Gateway sends it for a request routed to the resource `resource`
+ * (a path template): the method ARN carries the concrete path, `resource` / `requestContext.resourcePath` the
+ * template (API Gateway Developer Guide, "Input to an Amazon API Gateway Lambda authorizer").
+ */
+export function requestEvent(
+  token: string | undefined,
+  method: string,
+  resource: string,
+  requestPath: string = resource,
+  header: string = 'Authorization',
+): Record<string, unknown> {
+  return {
+    type: 'REQUEST',
+    methodArn: methodArn(method, requestPath),
+    resource,
+    path: requestPath,
+    httpMethod: method,
+    headers: token === undefined ? {} : { [header]: token },
+    queryStringParameters: null,
+    requestContext: { resourcePath: resource, httpMethod: method, path: `/prod${requestPath}`, stage: 'prod', apiId: 'abc123', accountId: '123456789012' },
+  };
 }
