@@ -1,0 +1,243 @@
+/**
+ * Local Lambda functions, built from an `AWS::Lambda::Function` of the assembly: the code asset the template
+ * names (the bundled `index.js` in the assembly's asset directory, or inline `ZipFile` code), its layers
+ * (copied in order into one local directory standing for `/opt`), its handler, timeout and memory, and its
+ * environment variables as rendered, resolved by the Resolver. Each function runs in its own child process
+ * (./function-worker.js) with exactly that environment plus the variables the Lambda runtime itself sets;
+ * `/opt/...` values point at the local layer copy. The sandbox (./sandbox.js) lets it reach the loopback
+ * interface only.
+ *
+ * Sources: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html (reserved variables),
+ * https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html (layers extracted to /opt, later layers win),
+ * https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html (Node.js paths on NODE_PATH).
+ */
+import { ChildProcess, execFileSync, fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CloudAssembly, TemplateResource, objectKeyOf } from './assembly';
+import { NotModelled, Resolver } from './intrinsics';
+
+/** Variables the Lambda runtime sets itself: a template may not set them (CreateFunction refuses). */
+export const RESERVED_VARIABLES = [
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+];
+
+/** The definition of a local function, all values resolved. */
+export interface FunctionDefinition {
+  readonly resource: TemplateResource;
+  readonly name: string;
+  readonly arn: string;
+  readonly codeDir: string;
+  readonly handler: string;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  /** The environment as rendered (after the stand-in rewrites). */
+  readonly environment: Record<string, string>;
+  /** The local directory standing for `/opt`, when the function has layers. */
+  readonly optDir?: string;
+  /** The IAM role (`Role` of the template), for callers that check its policies. */
+  readonly roleLogicalId?: string;
+}
+
+/** What an invocation returns: the handler's result, or the error the runtime reports. */
+export type InvocationResult = { readonly result: any } | { readonly error: { readonly errorType: string; readonly errorMessage: string } };
+
+function unzipTo(file: string, where: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-code-'));
+  try {
+    execFileSync('unzip', ['-q', file, '-d', dir], { stdio: 'ignore' });
+  } catch {
+    throw new NotModelled(where, `the zip asset ${file} (unzip failed)`);
+  }
+  return dir;
+}
+
+/** The local directory of a code or layer asset the template names by S3 key (or inline code). */
+export function codeDirectory(assembly: CloudAssembly, code: any, where: string, scratch: string[]): string {
+  if (typeof code?.ZipFile === 'string') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-inline-'));
+    fs.writeFileSync(path.join(dir, 'index.js'), code.ZipFile);
+    scratch.push(dir);
+    return dir;
+  }
+  const key = objectKeyOf(code?.S3Key);
+  const asset = key ? assembly.assetsByObjectKey.get(key) : undefined;
+  if (!asset) throw new NotModelled(where, `code ${JSON.stringify(code)} that is not an asset of the assembly`);
+  if (fs.statSync(asset.sourcePath).isDirectory()) return asset.sourcePath;
+  const dir = unzipTo(asset.sourcePath, where);
+  scratch.push(dir);
+  return dir;
+}
+
+/** Builds the definition of `resource` (an AWS::Lambda::Function); `rewrite` maps rendered values to stand-ins. */
+export function defineFunction(
+  assembly: CloudAssembly,
+  resolver: Resolver,
+  resource: TemplateResource,
+  rewrite: (value: string) => string,
+  scratch: string[],
+): FunctionDefinition {
+  const where = `${resource.stack.path}/${resource.logicalId}`;
+  const p = resource.properties;
+  const runtime = String(p.Runtime ?? '');
+  if (!/^nodejs\d+\.x$/.test(runtime)) throw new NotModelled(where, `the runtime ${JSON.stringify(runtime)} (only nodejs*.x)`);
+  if (p.PackageType === 'Image') throw new NotModelled(where, 'a container image function');
+  // A VPC changes nothing here (the stand-ins are on the loopback interface); a mounted file system would.
+  if (p.FileSystemConfigs !== undefined) throw new NotModelled(where, 'FileSystemConfigs (EFS)');
+  const codeDir = codeDirectory(assembly, p.Code, `${where} Code`, scratch);
+  const environment: Record<string, string> = {};
+  const variables = resolver.resolve(resource.stack, p.Environment?.Variables ?? {}, `${where} Environment`) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(variables)) {
+    if (RESERVED_VARIABLES.includes(key)) throw new NotModelled(where, `the reserved environment variable ${key} (Lambda refuses it)`);
+    environment[key] = rewrite(String(value));
+  }
+  let optDir: string | undefined;
+  const layers = (p.Layers ?? []) as unknown[];
+  if (layers.length > 0) {
+    optDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-opt-'));
+    scratch.push(optDir);
+    layers.forEach((layer, i) => {
+      const ref = (layer as any)?.Ref;
+      const layerResource = typeof ref === 'string' ? resource.stack.resources.get(ref) : undefined;
+      if (!layerResource || layerResource.type !== 'AWS::Lambda::LayerVersion') throw new NotModelled(`${where} Layers[${i}]`, `the layer ${JSON.stringify(layer)} (only layers of the assembly)`);
+      fs.cpSync(codeDirectory(assembly, layerResource.properties.Content, `${where} Layers[${i}]`, scratch), optDir!, { recursive: true });
+    });
+    for (const [key, value] of Object.entries(environment)) {
+      if (value === '/opt' || value.startsWith('/opt/')) environment[key] = optDir + value.slice('/opt'.length);
+    }
+  }
+  const name = resolver.physicalOf(resource).ref;
+  const role = p.Role?.['Fn::GetAtt']?.[0];
+  return {
+    resource,
+    name,
+    arn: resolver.physicalOf(resource).attributes.Arn,
+    codeDir,
+    handler: String(p.Handler ?? 'index.handler'),
+    timeoutSeconds: Number(p.Timeout ?? 3),
+    memorySize: Number(p.MemorySize ?? 128),
+    environment,
+    optDir,
+    roleLogicalId: typeof role === 'string' ? role : undefined,
+  };
+}
+
+/** The values the runtime environment adds, standing for Lambda's own. */
+export interface RuntimeEnvironment {
+  readonly region: string;
+  /** Credentials of the function's role (distinct per function, so fronts can tell callers apart). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
+  /** AWS_ENDPOINT_URL_* of the stand-ins (the SDK's service-specific endpoint variables). */
+  readonly endpoints: Record<string, string>;
+  /** Extra CA certificates the function trusts (local HTTPS stand-ins). */
+  readonly extraCaCerts?: string;
+}
+
+/** One local function: a child process, invoked over IPC. */
+export class LocalFunction {
+  public readonly invocations: Array<{ readonly event: unknown; readonly outcome?: InvocationResult }> = [];
+  /** What the function printed (its CloudWatch log, here). */
+  public output = '';
+  private child?: ChildProcess;
+  private ready?: Promise<void>;
+  private readonly pending = new Map<number, (r: InvocationResult) => void>();
+  private nextId = 0;
+
+  constructor(
+    public readonly definition: FunctionDefinition,
+    private readonly runtime: RuntimeEnvironment,
+    private readonly echo: boolean = false,
+  ) {}
+
+  /** The full environment of the child process. */
+  public get processEnvironment(): Record<string, string> {
+    const d = this.definition;
+    const runtimeDir = path.dirname(process.execPath);
+    const nodePath = d.optDir ? [path.join(d.optDir, 'nodejs', 'node_modules'), d.optDir].join(path.delimiter) : undefined;
+    return {
+      PATH: `${runtimeDir}${path.delimiter}/usr/local/bin:/usr/bin:/bin`,
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      _HANDLER: d.handler,
+      AWS_REGION: this.runtime.region,
+      AWS_DEFAULT_REGION: this.runtime.region,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${String(d.resource.properties.Runtime)}`,
+      AWS_LAMBDA_FUNCTION_NAME: d.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(d.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${d.name}`,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_ACCESS_KEY_ID: this.runtime.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: this.runtime.credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: this.runtime.credentials.sessionToken,
+      LAMBDA_TASK_ROOT: d.codeDir,
+      ...(nodePath ? { NODE_PATH: nodePath } : {}),
+      ...this.runtime.endpoints,
+      ...(this.runtime.extraCaCerts ? { NODE_EXTRA_CA_CERTS: this.runtime.extraCaCerts } : {}),
+      LOCAL_FUNCTION_TIMEOUT: String(d.timeoutSeconds),
+      LOCAL_FUNCTION_ARN: d.arn,
+      ...d.environment,
+    };
+  }
+
+  /** Starts the execution environment (once). */
+  public start(): Promise<void> {
+    if (this.ready) return this.ready;
+    const child = fork(path.join(__dirname, 'function-worker.js'), [], {
+      cwd: this.definition.codeDir,
+      env: this.processEnvironment,
+      execArgv: ['--require', path.join(__dirname, 'sandbox.js')],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.child = child;
+    const capture = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      if (this.output.length > 1_000_000) this.output = this.output.slice(-500_000);
+      if (this.echo) process.stderr.write(`[${this.definition.resource.logicalId}] ${chunk}`);
+    };
+    child.stdout?.on('data', capture);
+    child.stderr?.on('data', capture);
+    this.ready = new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.on('message', (m: any) => {
+        if (m.ready) return resolve();
+        const done = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        done?.(m.error ? { error: m.error } : { result: m.result });
+      });
+      child.once('exit', (code) => {
+        reject(new Error(`${this.definition.name} exited with ${code} before it was ready: ${this.output.slice(-2000)}`));
+        for (const done of this.pending.values()) done({ error: { errorType: 'Runtime.ExitError', errorMessage: `exited with ${code}` } });
+        this.pending.clear();
+      });
+    });
+    return this.ready;
+  }
+
+  /** Invokes the function with `event` (synchronously, as API Gateway and event source mappings do). */
+  public async invoke(event: unknown): Promise<InvocationResult> {
+    await this.start();
+    const id = ++this.nextId;
+    const record: { event: unknown; outcome?: InvocationResult } = { event };
+    this.invocations.push(record);
+    const outcome = await new Promise<InvocationResult>((resolve) => {
+      this.pending.set(id, resolve);
+      this.child!.send({ id, event });
+    });
+    record.outcome = outcome;
+    return outcome;
+  }
+
+  public async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill();
+    });
+  }
+}
