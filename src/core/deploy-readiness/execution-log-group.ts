@@ -57,7 +57,7 @@ export const executionLogGroup: DeployRule = {
           continue;
         }
         const props = group.resource.Properties ?? {};
-        const lacks = [props.KmsKeyId === undefined ? 'a KMS key' : '', props.RetentionInDays === undefined ? 'a retention' : ''].filter(Boolean);
+        const lacks = [props.KmsKeyId === undefined ? 'KMS key' : '', props.RetentionInDays === undefined ? 'retention' : ''].filter(Boolean);
         if (lacks.length > 0) {
           findings.push({ resource: group, message: `${templates.describe(group)}: the execution log group of ${templates.describe(stage)} has no ${lacks.join(' and no ')}` });
         }

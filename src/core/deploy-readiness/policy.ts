@@ -67,7 +67,8 @@ export function accountPrincipal(set: TemplateSet, file: TemplateFile): (entry: 
   return (entry) => {
     if (entry.kind !== 'AWS') return false;
     const text = render(set, file, entry.value).text;
-    return /^arn:[^:]+:iam::[^:]+:root$/.test(text) || /^(\d{12}|\$\{AWS::AccountId\})$/.test(text);
+    const part = '(\\$\\{[^}]+\\}|[^:$]+)';
+    return new RegExp(`^arn:${part}:iam::${part}:root$`).test(text) || /^(\d{12}|\$\{AWS::AccountId\})$/.test(text);
   };
 }
 
