@@ -27,7 +27,7 @@ const PUSH_TO_CLOUDWATCH_LOGS_ACTIONS = [
   'logs:FilterLogEvents',
 ];
 
-/** One instance per app and environment (the setting is per account and region). */
+/** One instance per app and environment (the setting is per account and region), see `environmentKey`. */
 const INSTANCES = new WeakMap<IConstruct, Map<string, ApiGatewayAccountLogging>>();
 
 /**
@@ -38,13 +38,19 @@ const INSTANCES = new WeakMap<IConstruct, Map<string, ApiGatewayAccountLogging>>
  * use `ApiGatewayAccountLogging.of(scope)` rather than `new`. The role uses a customer-managed policy scoped to
  * the account's log groups, never the AWS managed `AmazonAPIGatewayPushToCloudWatchLogs`.
  *
+ * An environment is known only when the stack's account and region are literals. An environment-agnostic stack
+ * (account or region unresolved) may be deployed to any region, and a setting created by another such stack would
+ * leave that region without one, so every environment-agnostic stack gets its own instance. Two of them deployed to
+ * the same account and region then write the same setting, each with a role that may write logs: the last one
+ * deployed wins, and with the default `RemovalPolicy.RETAIN` deleting either stack leaves the setting in place.
+ *
  * If your account is already configured (for example by a landing zone), switch it off in the patterns with
  * `accountLogging: false`.
  */
 export class ApiGatewayAccountLogging extends Construct {
   /**
    * Returns the app's instance for the environment of `scope`'s stack, creating it in that stack if there is
-   * none yet.
+   * none yet. An environment-agnostic stack always gets (and returns) its own.
    */
   public static of(scope: IConstruct, props: ApiGatewayAccountLoggingProps = {}): ApiGatewayAccountLogging {
     const stack = Stack.of(scope);
@@ -84,7 +90,7 @@ export class ApiGatewayAccountLogging extends Construct {
     const existing = perApp.get(envKey);
     if (existing) {
       throw new Error(
-        `${this.node.path}: invalid ApiGatewayAccountLogging: the app already has one for environment ${envKey} at ` +
+        `${this.node.path}: invalid ApiGatewayAccountLogging: the app already has one for ${envKey} at ` +
           `${existing.node.path}; the setting is one per account and region, use ApiGatewayAccountLogging.of(scope)`,
       );
     }
@@ -137,8 +143,15 @@ export class ApiGatewayAccountLogging extends Construct {
   }
 }
 
+/**
+ * `environment account/region` for a stack with a known environment; for an environment-agnostic one, the top-level stack itself
+ * (its nested stacks deploy with it, into the same environment).
+ */
 function environmentKey(stack: Stack): string {
-  const account = Token.isUnresolved(stack.account) ? '*' : stack.account;
-  const region = Token.isUnresolved(stack.region) ? '*' : stack.region;
-  return `${account}/${region}`;
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+    let top: Stack = stack;
+    while (top.nestedStackParent) top = top.nestedStackParent;
+    return `the environment-agnostic stack ${top.node.path}`;
+  }
+  return `environment ${stack.account}/${stack.region}`;
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,126 +6,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AlarmThresholds, ApiObservabilityProps, RestApiWatchOptions, WebSocketApiWatchOptions } from './observability-options';
+import { REST_ACCESS_LOG_FIELDS, WEBSOCKET_ACCESS_LOG_FIELDS, renderJsonAccessLogFormat } from './private/access-log-format';
 import { restApiAlarmDefinitions, webSocketAlarmDefinitions, AlarmDefinition } from './private/alarm-definitions';
+import { CLOUDWATCH_PRINCIPAL, alarmTopic } from './private/alarm-topic';
 import { createEncryptionKey } from './private/encryption';
 import { checkRange, checkOneOf, warn } from './private/validation';
 
-/**
- * Thresholds of the alarms `ApiObservability` creates.
- */
-export interface AlarmThresholds {
-  /**
-   * Server-error (5XX) rate that raises the alarm, in percent of requests.
-   * @default 1
-   */
-  readonly serverErrorRatePercent?: number;
-  /**
-   * Client-error (4XX) rate that raises the alarm, in percent of requests.
-   * @default 10
-   */
-  readonly clientErrorRatePercent?: number;
-  /**
-   * p99 latency that raises the alarm, in milliseconds.
-   * @default 2500
-   */
-  readonly latencyP99Millis?: number;
-  /**
-   * p99 integration latency that raises the alarm, in milliseconds.
-   * @default 2000
-   */
-  readonly integrationLatencyP99Millis?: number;
-  /**
-   * WebSocket integration or execution errors per period that raise the alarm.
-   * @default 5
-   */
-  readonly webSocketErrorsPerPeriod?: number;
-  /**
-   * Number of consecutive 5-minute periods over the threshold before the alarm fires.
-   * @default 3
-   */
-  readonly evaluationPeriods?: number;
-}
 
-/**
- * Observability settings shared by every pattern of the library.
- */
-export interface ObservabilityOptions {
-  /**
-   * Retention of every log group the pattern creates.
-   * Values under one year warn: Control Tower CT.CLOUDWATCH.PR.2 expects at least 365 days.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Customer-managed KMS key for log groups and the alarm topic. It must allow CloudWatch Logs
-   * (`logs.<region>.amazonaws.com`) and SNS to use it.
-   * @default - a key with rotation on is created
-   */
-  readonly encryptionKey?: kms.IKey;
-  /**
-   * Whether to create the alarms.
-   * @default true
-   */
-  readonly alarms?: boolean;
-  /**
-   * The SNS topic every alarm notifies.
-   * @default - an SNS topic encrypted with `encryptionKey` is created
-   */
-  readonly alarmTopic?: sns.ITopic;
-  /**
-   * Alarm thresholds.
-   * @default - the defaults of each `AlarmThresholds` field
-   */
-  readonly alarmThresholds?: AlarmThresholds;
-  /**
-   * Whether to create a CloudWatch dashboard.
-   * @default true
-   */
-  readonly dashboard?: boolean;
-  /**
-   * Whether to turn on AWS X-Ray tracing where the API type supports it (REST stages and Lambda handlers).
-   * @default true
-   */
-  readonly tracing?: boolean;
-  /**
-   * Removal policy of the log groups.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly logRemovalPolicy?: RemovalPolicy;
-}
-
-/**
- * Properties of `ApiObservability`.
- */
-export interface ApiObservabilityProps extends ObservabilityOptions {
-  /**
-   * Name of the CloudWatch dashboard.
-   * @default - a name derived from the construct's unique id
-   */
-  readonly dashboardName?: string;
-}
-
-/**
- * A REST API stage to watch.
- */
-export interface RestApiWatchOptions {
-  /** The API's name: the `ApiName` dimension of the `AWS/ApiGateway` metrics. */
-  readonly apiName: string;
-  /** The API's id, used for the execution log group name. */
-  readonly apiId: string;
-  /** The stage name. */
-  readonly stageName: string;
-}
-
-/**
- * A WebSocket API stage to watch.
- */
-export interface WebSocketApiWatchOptions {
-  /** The API's id: the `ApiId` dimension of the WebSocket metrics. */
-  readonly apiId: string;
-  /** The stage name. */
-  readonly stageName: string;
-}
+export * from './observability-options';
 
 const MIN_COMPLIANT_RETENTION_DAYS = 365;
 
@@ -137,17 +26,19 @@ const MIN_COMPLIANT_RETENTION_DAYS = 365;
  */
 export class ApiObservability extends Construct {
   /**
-   * The JSON access-log format every REST stage of the library uses (one line, with `$context.requestId`).
+   * The JSON access-log format every REST stage of the library uses (one line, with `$context.requestId`). The error
+   * message is `$context.error.messageString`, which API Gateway substitutes already quoted and escaped, so it is
+   * written without quotes and every line stays valid JSON whatever the message holds.
    */
   public static restAccessLogFormat(): apigateway.AccessLogFormat {
-    return apigateway.AccessLogFormat.custom(JSON.stringify(restAccessLogFields()));
+    return apigateway.AccessLogFormat.custom(renderJsonAccessLogFormat(REST_ACCESS_LOG_FIELDS));
   }
 
   /**
    * The JSON access-log format for WebSocket stages (one line, with `$context.requestId`).
    */
   public static webSocketAccessLogFormat(): string {
-    return JSON.stringify(webSocketAccessLogFields());
+    return renderJsonAccessLogFormat(WEBSOCKET_ACCESS_LOG_FIELDS);
   }
 
   /** The key that encrypts the log groups and the alarm topic. */
@@ -184,19 +75,20 @@ export class ApiObservability extends Construct {
       createEncryptionKey(this, 'Key', {
         description: `Encrypts the logs and alarm topic of ${this.node.path}`,
         allowCloudWatchLogs: true,
-        servicePrincipals: ['cloudwatch.amazonaws.com', 'sns.amazonaws.com'],
+        // CloudWatch publishes alarm notifications to the topic this key encrypts.
+        servicePrincipals: [CLOUDWATCH_PRINCIPAL, 'sns.amazonaws.com'],
       });
 
     this.accessLogGroup = this.createLogGroup('AccessLogs');
 
     if (this.alarmsEnabled) {
-      this.alarmTopic =
-        props.alarmTopic ??
-        new sns.Topic(this, 'AlarmTopic', {
-          displayName: 'API alarms',
-          masterKey: this.encryptionKey,
-          enforceSSL: true,
-        });
+      this.alarmTopic = alarmTopic(this, {
+        topic: props.alarmTopic,
+        encryptionKey: this.encryptionKey,
+        keyCreatedByLibrary: props.encryptionKey === undefined,
+        emails: props.alarmEmails,
+        subscriptions: props.alarmSubscriptions,
+      });
     }
     if (props.dashboard ?? true) {
       this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -231,11 +123,27 @@ export class ApiObservability extends Construct {
    * Pre-creates the execution log group of a stage under the exact name API Gateway writes to
    * (`API-Gateway-Execution-Logs_{apiId}/{stage}`), so that it is encrypted and has a retention.
    * Calling it twice for the same stage returns the same log group.
+   *
+   * Pass the API's id token: an API created by the stack gets a new id on every deployment, so the name never
+   * collides with a group kept (RemovalPolicy.RETAIN) from an earlier deployment. A literal id gives a fixed name:
+   * after `cdk destroy` the retained group stays, and the next deployment fails with "already exists" (as it does when
+   * API Gateway created the group itself before); that raises the warning
+   * `cdk-apigateway-patterns:ExecutionLogGroupFixedName` unless the log removal policy is DESTROY.
    */
   public executionLogGroup(apiId: string, stageName: string): logs.ILogGroup {
     const key = `${apiId}/${stageName}`;
     const existing = this.executionLogGroups[key];
     if (existing) return existing;
+    if (!Token.isUnresolved(apiId) && this.removalPolicy !== RemovalPolicy.DESTROY) {
+      warn(
+        this,
+        'ExecutionLogGroupFixedName',
+        `the execution log group API-Gateway-Execution-Logs_${apiId}/${stageName} has a fixed name (literal API id ${JSON.stringify(apiId)}) ` +
+          'and is retained: once it exists (after cdk destroy, or created by API Gateway itself) the deployment fails with ' +
+          '"already exists". Pass the API\'s id token, set logRemovalPolicy: RemovalPolicy.DESTROY, or watchRestApi({ executionLogGroup: false }) ' +
+          'when the group is managed elsewhere',
+      );
+    }
     const index = Object.keys(this.executionLogGroups).length;
     const group = this.createLogGroup(
       index === 0 ? 'ExecutionLogs' : `ExecutionLogs${index}`,
@@ -250,7 +158,7 @@ export class ApiObservability extends Construct {
    * and p99 integration latency alarms, and adds widgets to the dashboard.
    */
   public watchRestApi(options: RestApiWatchOptions): void {
-    this.executionLogGroup(options.apiId, options.stageName);
+    if (options.executionLogGroup ?? true) this.executionLogGroup(options.apiId, options.stageName);
     const definitions = restApiAlarmDefinitions(options.apiName, options.stageName, this.thresholds);
     this.addDefinitions('Rest', definitions);
   }
@@ -309,47 +217,6 @@ export class ApiObservability extends Construct {
     }
     this.dashboard?.addWidgets(...widgets);
   }
-}
-
-function restAccessLogFields(): Record<string, string> {
-  return {
-    requestId: '$context.requestId',
-    extendedRequestId: '$context.extendedRequestId',
-    ip: '$context.identity.sourceIp',
-    userAgent: '$context.identity.userAgent',
-    caller: '$context.identity.caller',
-    user: '$context.identity.user',
-    principalId: '$context.authorizer.principalId',
-    requestTime: '$context.requestTime',
-    httpMethod: '$context.httpMethod',
-    resourcePath: '$context.resourcePath',
-    path: '$context.path',
-    status: '$context.status',
-    protocol: '$context.protocol',
-    responseLength: '$context.responseLength',
-    responseLatency: '$context.responseLatency',
-    integrationLatency: '$context.integrationLatency',
-    integrationStatus: '$context.integration.status',
-    errorMessage: '$context.error.message',
-    wafStatus: '$context.waf.status',
-    xrayTraceId: '$context.xrayTraceId',
-  };
-}
-
-function webSocketAccessLogFields(): Record<string, string> {
-  return {
-    requestId: '$context.requestId',
-    extendedRequestId: '$context.extendedRequestId',
-    ip: '$context.identity.sourceIp',
-    connectionId: '$context.connectionId',
-    routeKey: '$context.routeKey',
-    eventType: '$context.eventType',
-    requestTime: '$context.requestTime',
-    status: '$context.status',
-    principalId: '$context.authorizer.principalId',
-    integrationLatency: '$context.integrationLatency',
-    errorMessage: '$context.error.message',
-  };
 }
 
 function validateRetention(scope: Construct, retention: logs.RetentionDays): void {
