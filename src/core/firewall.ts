@@ -1,11 +1,11 @@
-import { ArnFormat, Names, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Fn, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { createEncryptionKey } from './private/encryption';
-import { FirewallRuleSpec, managedRuleGroups, webAclCapacity } from './private/firewall-rules';
+import { FirewallRuleSpec, MAX_INSPECTED_BODY_BYTES, bodyInspectionLimit, managedRuleGroups, managedRulesInCount, webAclCapacity } from './private/firewall-rules';
 import { ipVersionOf } from './private/network';
 import { checkCount, checkOneOf, checkPattern, checkRange, fail, warn } from './private/validation';
 
@@ -56,9 +56,17 @@ export interface FirewallOptions {
    */
   readonly blockedCountries?: string[];
   /**
-   * Largest request body in bytes (0 to 21,474,836,480). REST APIs let WAF inspect the first 16 KB; larger
-   * bodies are treated as oversize and blocked when this limit is below their size.
-   * @default - no body size rule
+   * Largest request body in bytes (0 to 65,536), enforced by a size rule that blocks larger bodies.
+   *
+   * Without it, the AWS common rule set already blocks bodies over 8 KB (its rule `SizeRestrictions_BODY`) and
+   * requests without a `User-Agent` header (`NoUserAgent_HEADER`). A limit above 8,192 bytes switches
+   * `SizeRestrictions_BODY` to count, so this limit decides; a limit above 16 KB raises the body size API Gateway
+   * forwards to WAF for inspection (`AssociationConfig`, 32, 48 or 64 KB, billed extra), because WAF cannot measure
+   * what it is not sent. For bodies over 64 KB, leave this unset and add
+   * `AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY` to `managedRulesInCount` (API Gateway's own payload quota is 10 MB).
+   * Clients that send no `User-Agent` need `AWSManagedRulesCommonRuleSet:NoUserAgent_HEADER` in `managedRulesInCount`.
+   * @see https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html
+   * @default - no body size rule of its own: the common rule set's 8 KB limit applies
    */
   readonly maxBodySizeBytes?: number;
   /**
@@ -124,7 +132,7 @@ export class ApiFirewall extends Construct {
     checkOneOf(this, 'scope', wafScope, ['REGIONAL', 'CLOUDFRONT']);
     checkRange(this, 'rateLimit', props.rateLimit, { min: 10, max: 2_000_000_000, integer: true });
     checkOneOf(this, 'rateLimitWindowSeconds', props.rateLimitWindowSeconds, WINDOWS);
-    checkRange(this, 'maxBodySizeBytes', props.maxBodySizeBytes, { min: 0, max: 21_474_836_480, integer: true });
+    checkRange(this, 'maxBodySizeBytes', props.maxBodySizeBytes, { min: 0, max: MAX_INSPECTED_BODY_BYTES, integer: true, unit: '(WAF inspects at most 64 KB of a body)' });
     if (props.blockedCountries) {
       checkCount(this, 'blockedCountries', props.blockedCountries, { min: 1 });
       for (const c of props.blockedCountries) checkPattern(this, 'blockedCountries', c, COUNTRY, 'entries must be ISO 3166-1 alpha-2 codes such as DE');
@@ -169,9 +177,14 @@ export class ApiFirewall extends Construct {
     const capacity = webAclCapacity(rules.length, groups);
     if (capacity > 5000) warn(this, 'WebAclCapacity', `the web ACL needs about ${capacity} WCUs, over the 5,000 a web ACL may use`);
 
+    const inCount = managedRulesInCount(props.managedRulesInCount ?? [], props.maxBodySizeBytes);
+    const inspectionLimit = bodyInspectionLimit(props.maxBodySizeBytes);
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       scope: wafScope,
       defaultAction: { allow: {} },
+      associationConfig: inspectionLimit
+        ? { requestBody: { [wafScope === 'CLOUDFRONT' ? 'CLOUDFRONT' : 'API_GATEWAY']: { defaultSizeInspectionLimit: inspectionLimit } } }
+        : undefined,
       visibilityConfig: this.visibility('all'),
       rules: [
         ...rules.map((r, i) => ({
@@ -188,7 +201,7 @@ export class ApiFirewall extends Construct {
             managedRuleGroupStatement: {
               vendorName: 'AWS',
               name: g.name,
-              ruleActionOverrides: (props.managedRulesInCount ?? [])
+              ruleActionOverrides: inCount
                 .filter((e) => e.startsWith(`${g.name}:`))
                 .map((e) => ({ name: e.split(':')[1], actionToUse: { count: {} } })),
             },
@@ -203,7 +216,7 @@ export class ApiFirewall extends Construct {
     if (props.logging ?? true) {
       const key = props.encryptionKey ?? createEncryptionKey(this, 'Key', { description: `Encrypts the WAF logs of ${this.node.path}`, allowCloudWatchLogs: true });
       const group = new logs.LogGroup(this, 'Logs', {
-        logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400, separator: '-' })}`,
+        logGroupName: wafLogGroupName(this),
         encryptionKey: key,
         retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       });
@@ -275,6 +288,18 @@ export class ApiFirewall extends Construct {
       return set;
     });
   }
+}
+
+/**
+ * WAF requires its log group's name to start with `aws-waf-logs-`, so CloudFormation cannot generate one. The log
+ * group is retained on delete, and a retained group with a fixed name makes the next deployment after `cdk destroy`
+ * fail with "already exists": the name ends with the stack id's UUID (`Fn::Select [2, Fn::Split ['/', AWS::StackId]]`),
+ * new for every creation of the stack.
+ * @see https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html
+ */
+function wafLogGroupName(scope: Construct): string {
+  const deploymentUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return `aws-waf-logs-${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}-${deploymentUuid}`;
 }
 
 function ipMatch(set: wafv2.CfnIPSet): wafv2.CfnWebACL.StatementProperty {

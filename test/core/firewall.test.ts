@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ApiFirewall, ApiFirewallProps } from '../../src';
 import { complianceFindings, formatFindings } from '../support/compliance';
+import { retainedLogGroupsWithFixedNames } from '../support/deploy-rules';
 import { newStack } from '../support/fixtures';
 
 function build(props: ApiFirewallProps = {}) {
@@ -38,7 +39,7 @@ describe('ApiFirewall defaults', () => {
   test('logs to an encrypted aws-waf-logs-* group, one year, with authorization and cookie redacted', () => {
     const { template } = build();
     template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'),
+      LogGroupName: { 'Fn::Join': ['', [Match.stringLikeRegexp('^aws-waf-logs-'), Match.anyValue()]] },
       RetentionInDays: 365,
       KmsKeyId: Match.anyValue(),
     });
@@ -114,7 +115,8 @@ describe('ApiFirewall overrides', () => {
     [{ rateLimit: 5 }, 'Test/Fw: invalid rateLimit 5: must be an integer between 10 and 2000000000'],
     [{ rateLimit: 100.5 }, 'Test/Fw: invalid rateLimit 100.5'],
     [{ rateLimitWindowSeconds: 30 }, 'Test/Fw: invalid rateLimitWindowSeconds 30: must be one of 60, 120, 300, 600'],
-    [{ maxBodySizeBytes: -1 }, 'Test/Fw: invalid maxBodySizeBytes -1: must be an integer between 0 and 21474836480'],
+    [{ maxBodySizeBytes: -1 }, 'Test/Fw: invalid maxBodySizeBytes -1: must be an integer between 0 and 65536 (WAF inspects at most 64 KB of a body)'],
+    [{ maxBodySizeBytes: 65_537 }, 'Test/Fw: invalid maxBodySizeBytes 65537: must be an integer between 0 and 65536 (WAF inspects at most 64 KB of a body)'],
     [{ blockedCountries: [] }, 'Test/Fw: invalid blockedCountries "0 item(s)": must have at least 1 item(s)'],
     [{ blockedCountries: ['de'] }, 'Test/Fw: invalid blockedCountries "de": entries must be ISO 3166-1 alpha-2 codes such as DE'],
     [{ blockedCountries: ['DEU'] }, 'Test/Fw: invalid blockedCountries "DEU"'],
@@ -128,5 +130,72 @@ describe('ApiFirewall overrides', () => {
     [{ blockedCountries: ['D1'] }, 'Test/Fw: invalid blockedCountries "D1"'],
   ])('bad props fail clearly: %j', (props, message) => {
     expect(() => build(props as ApiFirewallProps)).toThrow(message);
+  });
+});
+
+describe('rule: the WAF log group (retained, its name must start with aws-waf-logs-) never collides with an earlier deployment', () => {
+  test('its name ends with the stack id\'s UUID, new for every creation of the stack', () => {
+    const { template } = build();
+    const group = Object.values(template.findResources('AWS::Logs::LogGroup'))[0];
+    expect(group.DeletionPolicy).toBe('Retain');
+    expect(group.Properties.LogGroupName['Fn::Join'][1]).toEqual([
+      expect.stringMatching(/^aws-waf-logs-Test-Fw-[0-9A-F]{8}-$/),
+      { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] },
+    ]);
+    expect(retainedLogGroupsWithFixedNames(template.toJSON())).toEqual([]);
+    // The logging configuration names that same group.
+    template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      LogDestinationConfigs: [{ 'Fn::Join': ['', Match.arrayWith([':log-group:', { Ref: Match.stringLikeRegexp('FwLogs') }])] }],
+    });
+  });
+});
+
+/**
+ * AWSManagedRulesCommonRuleSet blocks request bodies over 8 KB (SizeRestrictions_BODY) and requests without a
+ * User-Agent (NoUserAgent_HEADER): https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html.
+ * WAF inspects only the body size API Gateway forwards (16 KB by default, up to 64 KB with AssociationConfig):
+ * https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociationConfig.html.
+ */
+describe('rule: a body limit of the user\'s own decides, not the common rule set\'s 8 KB', () => {
+  function overrides(template: Template): string[] {
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+    const crs = acl.Properties.Rules.find((r: any) => r.Name === 'AWSManagedRulesCommonRuleSet');
+    return crs.Statement.ManagedRuleGroupStatement.RuleActionOverrides.map((o: any) => `${o.Name}:${Object.keys(o.ActionToUse)[0]}`);
+  }
+  function inspectionLimit(template: Template): string | undefined {
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+    return acl.Properties.AssociationConfig?.RequestBody?.API_GATEWAY?.DefaultSizeInspectionLimit;
+  }
+
+  test.each([
+    [undefined, [], undefined],
+    [8192, [], undefined],
+    [8193, ['SizeRestrictions_BODY:Count'], undefined],
+    [16_384, ['SizeRestrictions_BODY:Count'], undefined],
+    [20_000, ['SizeRestrictions_BODY:Count'], 'KB_32'],
+    [49_152, ['SizeRestrictions_BODY:Count'], 'KB_48'],
+    [65_536, ['SizeRestrictions_BODY:Count'], 'KB_64'],
+  ])('maxBodySizeBytes %p: common rule set overrides %j, inspection limit %p', (maxBodySizeBytes, expected, limit) => {
+    const { template } = build({ maxBodySizeBytes });
+    expect(overrides(template)).toEqual(expected);
+    expect(inspectionLimit(template)).toBe(limit);
+  });
+
+  test('every body over the limit is blocked and every body up to it is inspected whole', () => {
+    for (const maxBodySizeBytes of [1_000, 16_000, 30_000, 60_000]) {
+      const { template } = build({ maxBodySizeBytes });
+      const limitBytes = { KB_16: 16_384, KB_32: 32_768, KB_48: 49_152, KB_64: 65_536 }[inspectionLimit(template) ?? 'KB_16']!;
+      expect(limitBytes).toBeGreaterThanOrEqual(maxBodySizeBytes);
+      template.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: Match.arrayWith([Match.objectLike({ Name: 'BodySizeLimit', Action: { Block: {} }, Statement: { SizeConstraintStatement: Match.objectLike({ Size: maxBodySizeBytes, FieldToMatch: { Body: { OversizeHandling: 'MATCH' } } }) } })]),
+      });
+    }
+  });
+
+  test('a CLOUDFRONT web ACL raises the CLOUDFRONT inspection limit; the user\'s own count entries stay, once', () => {
+    const { template } = build({ scope: 'CLOUDFRONT', maxBodySizeBytes: 40_000, managedRulesInCount: ['AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY', 'AWSManagedRulesCommonRuleSet:NoUserAgent_HEADER'] });
+    const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+    expect(acl.Properties.AssociationConfig).toEqual({ RequestBody: { CLOUDFRONT: { DefaultSizeInspectionLimit: 'KB_48' } } });
+    expect(overrides(template)).toEqual(['SizeRestrictions_BODY:Count', 'NoUserAgent_HEADER:Count']);
   });
 });

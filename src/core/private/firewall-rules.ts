@@ -46,3 +46,40 @@ export function managedRuleGroups(additional: string[], botControl: boolean): Ma
 export function webAclCapacity(customRules: number, groups: ManagedGroup[]): number {
   return customRules * 30 + groups.reduce((sum, g) => sum + g.capacity, 0);
 }
+
+/**
+ * The body sizes API Gateway (and CloudFront) can forward to WAF for inspection; 16 KB is the default, larger ones
+ * are billed extra (https://docs.aws.amazon.com/waf/latest/APIReference/API_RequestBodyAssociatedResourceTypeConfig.html).
+ */
+const INSPECTION_LIMITS: Array<[bytes: number, limit: string]> = [
+  [16_384, 'KB_16'],
+  [32_768, 'KB_32'],
+  [49_152, 'KB_48'],
+  [65_536, 'KB_64'],
+];
+
+/** The largest body WAF can measure: past the inspection limit a body is only "oversize". */
+export const MAX_INSPECTED_BODY_BYTES = 65_536;
+
+/** The common rule set's rule that blocks request bodies over 8 KB. */
+export const COMMON_RULE_SET_BODY_RULE = 'AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY';
+const COMMON_RULE_SET_BODY_LIMIT = 8_192;
+
+/**
+ * The inspection limit a body size rule needs: bodies up to `maxBodySizeBytes` must be inspected whole, or every body
+ * over the default 16 KB would count as oversize (and match). Undefined when the default suffices.
+ */
+export function bodyInspectionLimit(maxBodySizeBytes: number | undefined): string | undefined {
+  if (maxBodySizeBytes === undefined || maxBodySizeBytes <= INSPECTION_LIMITS[0][0]) return undefined;
+  return INSPECTION_LIMITS.find(([bytes]) => maxBodySizeBytes <= bytes)?.[1];
+}
+
+/**
+ * Managed rules switched to count: the user's, plus the common rule set's 8 KB body rule when the user's own body
+ * limit is larger (otherwise the 8 KB rule would block what the user allows).
+ */
+export function managedRulesInCount(userEntries: string[], maxBodySizeBytes: number | undefined): string[] {
+  const entries = [...userEntries];
+  if (maxBodySizeBytes !== undefined && maxBodySizeBytes > COMMON_RULE_SET_BODY_LIMIT) entries.push(COMMON_RULE_SET_BODY_RULE);
+  return [...new Set(entries)];
+}
