@@ -199,7 +199,23 @@ export function renderStageOptions(stage: StageSettings, tracing: boolean): apig
   };
 }
 
-/** The `ResourcePath` of a method setting: `/orders/{id}` becomes `/~1orders~1{id}`. */
+/**
+ * The `ResourcePath` of a method setting: `/orders/{id}` becomes `/~1orders~1{id}`; the root is `/`, as CloudFormation
+ * documents ("To specify the root path, use only a slash (/)",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-stage-methodsetting.html).
+ */
 export function methodSettingPath(routePath: string): string {
+  if (routePath === '/') return '/';
   return '/' + routePath.replace(/\//g, '~1');
+}
+
+/**
+ * The key API Gateway gives a method setting in UpdateStage patch paths (`/{key}/caching/enabled`): the resource path
+ * with every `/` escaped as `~1`, then `/` and the HTTP method. The root is `~1/GET`; the stage-wide `/*` setting is `*` + `/` + method.
+ * @see https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html
+ */
+export function methodSettingKey(resourcePath: string, httpMethod: string): string {
+  if (resourcePath === '/*') return `*/${httpMethod}`;
+  const escaped = resourcePath === '/' ? '~1' : resourcePath.slice(1);
+  return `${escaped}/${httpMethod}`;
 }

@@ -1,5 +1,6 @@
 /**
- * Custom resource handler: makes a REST stage refuse unauthorized cache invalidation with 403.
+ * Custom resource handler: applies the cache-invalidation settings (authorization required; unauthorized
+ * `Cache-Control: max-age=0` ignored with a warning header) to every method setting of a REST stage.
  * Logic in src/runtime/cache-control/logic.ts. Never logs the ResponseURL (a presigned secret) or the event.
  */
 import * as https from 'node:https';

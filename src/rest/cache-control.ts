@@ -1,13 +1,32 @@
 /**
- * Makes a cached REST stage refuse cache invalidation (`Cache-Control: max-age=0`) from unauthorized callers with
- * 403, through a small custom resource (CloudFormation's Stage cannot express these settings). Internal.
+ * Who may invalidate a cached REST stage's entries with `Cache-Control: max-age=0`. Internal to the REST base.
+ *
+ * API Gateway counts an invalidation request as authorized only when it is SigV4-signed by a principal allowed
+ * `execute-api:InvalidateCache` on the method
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html#invalidate-method-caching).
+ * Cognito, JWT and Lambda-authorized callers never are, and browsers send `Cache-Control: max-age=0` on their own
+ * (a reload, `fetch(url, { cache: 'no-cache' })`): `FAIL_WITH_403` would refuse those ordinary requests. The stage
+ * therefore requires authorization and, for unauthorized requests, ignores the header and answers normally with a
+ * warning header (`SUCCEED_WITH_RESPONSE_HEADER`). Only principals granted with `grantInvalidateCache` can refresh
+ * an entry.
+ *
+ * `AWS::ApiGateway::Stage` cannot express these two settings, so a small custom resource PATCHes them onto the
+ * stage-wide setting and onto every method setting of its own (each keeps its own values otherwise). Its properties
+ * carry the method-setting keys, a fingerprint of the settings and the deployment id, so CloudFormation sends an
+ * Update (and the settings are applied again) whenever the stage's method settings or deployment change.
  */
-import { CustomResource, Stack } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { CustomResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CacheControlFunction } from './cache-control-function';
 import { FunctionHardening, acknowledgeFunctionFindings, hardenedFunctionOptions } from '../core/private/functions';
+import { methodSettingKey } from '../core/stage';
+import { UNAUTHORIZED_STRATEGY } from '../runtime/cache-control/logic';
+
+/** The IAM action that makes a `Cache-Control: max-age=0` request an authorized invalidation. */
+export const INVALIDATE_CACHE_ACTIONS = ['execute-api:InvalidateCache'];
 
 export interface CacheControlOptions {
   readonly api: apigateway.RestApi;
@@ -18,9 +37,11 @@ export interface CacheControlOptions {
 /** Adds the custom resource; returns it. */
 export function requireAuthorizedCacheInvalidation(scope: Construct, options: CacheControlOptions): CustomResource {
   const spec = {
-    purpose: `Refuses unauthorized cache invalidation on the stage of ${scope.node.path}`,
+    purpose: `Applies the cache-invalidation settings (authorization required, ${UNAUTHORIZED_STRATEGY}) to the method settings of the stage of ${scope.node.path}`,
     noVpcReason: 'it runs only during deployments and calls the API Gateway control plane and the CloudFormation response URL',
     memorySize: 128,
+    // Large APIs need one UpdateStage call per 50 method settings, paced under API Gateway's control-plane rate.
+    timeout: Duration.minutes(5),
     // CloudFormation invokes custom-resource functions asynchronously: a failed invocation lands in the DLQ.
     asynchronous: true,
   };
@@ -33,11 +54,41 @@ export function requireAuthorizedCacheInvalidation(scope: Construct, options: Ca
     resourceName: `${options.api.restApiId}/stages/${options.stage.stageName}`,
   });
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['apigateway:PATCH'], resources: [stageArn] }));
+
+  const cfnStage = options.stage.node.defaultChild as apigateway.CfnStage;
+  const settings = (): apigateway.CfnStage.MethodSettingProperty[] =>
+    (Stack.of(scope).resolve(cfnStage.methodSettings) as apigateway.CfnStage.MethodSettingProperty[] | undefined) ?? [];
   const resource = new CustomResource(scope, 'CacheControl', {
     serviceToken: fn.functionArn,
     resourceType: 'Custom::StageCacheControl',
-    properties: { RestApiId: options.api.restApiId, StageName: options.stage.stageName },
+    properties: {
+      RestApiId: options.api.restApiId,
+      StageName: options.stage.stageName,
+      MethodSettingKeys: Lazy.list({ produce: () => methodSettingKeys(settings()) }),
+      MethodSettingsFingerprint: Lazy.string({ produce: () => fingerprint(JSON.stringify(settings())) }),
+      DeploymentId: options.api.latestDeployment?.deploymentId,
+    },
   });
   resource.node.addDependency(options.stage);
   return resource;
+}
+
+/** `execute-api:InvalidateCache` on a method of the stage, for SigV4-signed `Cache-Control: max-age=0` requests. */
+export function grantInvalidateCache(grantee: iam.IGrantable, api: apigateway.RestApi, stageName: string, method: string, path: string): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: INVALIDATE_CACHE_ACTIONS,
+    resourceArns: [api.arnForExecuteApi(method, path, stageName)],
+  });
+}
+
+/** The UpdateStage keys of the stage's method settings, stage-wide `*` `/` `*` first, without duplicates. */
+export function methodSettingKeys(settings: apigateway.CfnStage.MethodSettingProperty[]): string[] {
+  const keys = settings.map((s) => methodSettingKey(s.resourcePath ?? '/*', s.httpMethod ?? '*'));
+  return [...new Set(['*/*', ...keys])];
+}
+
+/** A short, stable fingerprint of a string: it changes whenever the string does. */
+function fingerprint(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

@@ -1,4 +1,4 @@
-import { Lazy, Names, NestedStack, Stack, Token } from 'aws-cdk-lib';
+import { CfnResource, Lazy, Names, NestedStack, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,10 +7,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { RestAuthorizers } from './authorizers';
-import { requireAuthorizedCacheInvalidation } from './cache-control';
+import { grantInvalidateCache, requireAuthorizedCacheInvalidation } from './cache-control';
 import { CorsSettings, ResourcePolicyOptions, addGatewayResponses, renderCors, renderResourcePolicy } from './gateway';
 import { bindJwtAuthorizerFunction } from './jwt-function';
 import { acknowledgeMethod, acknowledgeNoCache, consolidateLambdaPermission, lambdaHandlerOf } from './permissions';
+import { planRouteCache } from './route-cache';
 import { RouteShardingOptions, RouteShards } from './sharding';
 import { ApiGatewayAccountLogging } from '../core/account-logging';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
@@ -18,6 +19,7 @@ import { ApiFirewall, FirewallOptions } from '../core/firewall';
 import { ApiObservability, ObservabilityOptions } from '../core/observability';
 import { OpenApiExportOptions, exportOpenApi } from '../core/openapi';
 import { OpenApiImportOptions, importOpenApi } from '../core/openapi-import';
+import { acknowledgeJsonAccessLogFormat } from '../core/private/access-log-format';
 import { FunctionHardening } from '../core/private/functions';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
 import { checkOneOf } from '../core/private/validation';
@@ -191,6 +193,7 @@ export abstract class RestApiPattern extends Construct {
       });
     }
     addGatewayResponses(this.api, cors);
+    acknowledgeJsonAccessLogFormat(this.stage.node.defaultChild as CfnResource);
     if (!this.stageSettings.cache) {
       acknowledgeNoCache(this.stage);
     } else {
@@ -226,14 +229,10 @@ export abstract class RestApiPattern extends Construct {
     const requestParameters: Record<string, boolean> = { ...options.requestParameters };
     for (const name of pathParameterNames(path)) requestParameters[`method.request.path.${name}`] = true;
 
-    const cacheEnabled = this.stageSettings.cache !== undefined && (options.cache?.enabled ?? httpMethod === 'GET');
-    const cacheKeys = [...(options.cache?.keyParameters ?? [])];
-    if (cacheEnabled && bound.tokenHeader) {
-      const header = `method.request.header.${bound.tokenHeader}`;
-      requestParameters[header] = requestParameters[header] ?? false;
-      cacheKeys.push(header);
-    }
-    for (const key of cacheKeys) requestParameters[key] = requestParameters[key] ?? false;
+    const stageCached = this.stageSettings.cache !== undefined;
+    const tokenHeader = bound.tokenHeader;
+    const cache = planRouteCache(this, { httpMethod, path, options, requestParameters, authorization: auth, tokenHeader, stageCached });
+    Object.assign(requestParameters, cache.addedRequestParameters);
 
     consolidateLambdaPermission(integration);
     const { resource, shard } = this.shards.place(path);
@@ -248,10 +247,10 @@ export abstract class RestApiPattern extends Construct {
       requestValidator: model ? validators.body : validators.params,
       requestModels: model ? { 'application/json': model } : undefined,
     });
-    if (cacheKeys.length && cacheEnabled) {
-      (result.node.defaultChild as apigateway.CfnMethod).addPropertyOverride('Integration.CacheKeyParameters', [...new Set(cacheKeys)]);
+    if (cache.keyParameters.length) {
+      (result.node.defaultChild as apigateway.CfnMethod).addPropertyOverride('Integration.CacheKeyParameters', cache.keyParameters);
     }
-    this.addMethodSetting(httpMethod, path, options, cacheEnabled);
+    this.addMethodSetting(httpMethod, path, options, cache.enabled);
     this.routeTable.add({ method: httpMethod, path, options, integration, cfnMethod: result });
     // A Lambda integration adds its function's one permission under the API (never in shards) on the function's
     // first route; an authorizer adds its function's permission when first attached. Walking only then keeps
@@ -347,6 +346,18 @@ export abstract class RestApiPattern extends Construct {
     });
   }
 
+  /**
+   * Grants `grantee` `execute-api:InvalidateCache` on methods of the stage: its SigV4-signed requests with
+   * `Cache-Control: max-age=0` refresh the cached entry. Every other such request (browsers send it on a reload,
+   * Cognito, JWT and Lambda-authorized callers cannot sign) is answered normally with a warning header.
+   *
+   * @param method HTTP method, or `*` for all
+   * @param path resource path, or `/*` for all
+   */
+  public grantInvalidateCache(grantee: iam.IGrantable, method: string = '*', path: string = '/*'): iam.Grant {
+    return grantInvalidateCache(grantee, this.api, this.stage.stageName, method, path);
+  }
+
   /** A metric of the stage (`AWS/ApiGateway`, dimensions ApiName and Stage). */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
@@ -413,7 +424,8 @@ export abstract class RestApiPattern extends Construct {
 
   private addMethodSetting(httpMethod: string, path: string, options: RouteOptions, cacheEnabled: boolean): void {
     const stageCache = this.stageSettings.cache;
-    const hasOwnCache = stageCache !== undefined && (options.cache !== undefined || httpMethod !== 'GET');
+    // The stage-wide `/*` `/*` setting caches every method: a route that is not cached, or has its own TTL, needs its own.
+    const hasOwnCache = stageCache !== undefined && (options.cache !== undefined || !cacheEnabled);
     if (!options.throttle && !hasOwnCache) return;
     const ttl = options.cache?.ttl ?? stageCache?.ttl;
     this.methodSettings.push({

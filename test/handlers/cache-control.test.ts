@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { CustomResourceEvent, Dependencies, PATCH_OPERATIONS, handleEvent } from '../../src/runtime/cache-control/logic';
+import { CustomResourceEvent, Dependencies, KEYS_PER_CALL, PAUSE_BETWEEN_CALLS_MS, handleEvent, patchBatches } from '../../src/runtime/cache-control/logic';
 import { LoopbackCertificate, loopbackCertificate, runChild } from '../support/tls';
 
 function event(overrides: Partial<CustomResourceEvent> = {}): CustomResourceEvent {
@@ -12,7 +12,7 @@ function event(overrides: Partial<CustomResourceEvent> = {}): CustomResourceEven
     StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/s/1',
     RequestId: 'req-1',
     LogicalResourceId: 'CacheControl',
-    ResourceProperties: { RestApiId: 'abcde12345', StageName: 'prod' },
+    ResourceProperties: { RestApiId: 'abcde12345', StageName: 'prod', MethodSettingKeys: ['*/*', '~1orders~1{id}/GET', '~1/GET'] },
     ...overrides,
   };
 }
@@ -20,6 +20,7 @@ function event(overrides: Partial<CustomResourceEvent> = {}): CustomResourceEven
 function fakes(failures: Array<{ name: string; status?: number }> = []) {
   const calls: Array<{ apiId: string; stage: string; ops: unknown }> = [];
   const responses: Array<Record<string, string>> = [];
+  const sleeps: number[] = [];
   const deps: Dependencies = {
     updateStage: async (apiId, stage, ops) => {
       calls.push({ apiId, stage, ops });
@@ -29,23 +30,61 @@ function fakes(failures: Array<{ name: string; status?: number }> = []) {
     respond: async (_url, body) => {
       responses.push(JSON.parse(body));
     },
-    sleep: async () => undefined,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
   };
-  return { deps, calls, responses };
+  return { deps, calls, responses, sleeps };
 }
 
 describe('cache-control custom resource logic', () => {
-  test('GIVEN Create WHEN handled THEN the stage is patched and SUCCESS is reported with a stable id', async () => {
+  test('GIVEN Create WHEN handled THEN every method setting gets authorization required and SUCCEED_WITH_RESPONSE_HEADER', async () => {
     const { deps, calls, responses } = fakes();
     expect(await handleEvent(event(), deps)).toBe('SUCCESS');
-    expect(calls).toEqual([{ apiId: 'abcde12345', stage: 'prod', ops: PATCH_OPERATIONS }]);
-    expect(PATCH_OPERATIONS).toEqual([
-      { op: 'replace', path: '/*/*/caching/requireAuthorizationForCacheControl', value: 'true' },
-      { op: 'replace', path: '/*/*/caching/unauthorizedCacheControlHeaderStrategy', value: 'FAIL_WITH_403' },
+    expect(calls).toEqual([
+      {
+        apiId: 'abcde12345',
+        stage: 'prod',
+        ops: [
+          { op: 'replace', path: '/*/*/caching/requireAuthorizationForCacheControl', value: 'true' },
+          { op: 'replace', path: '/*/*/caching/unauthorizedCacheControlHeaderStrategy', value: 'SUCCEED_WITH_RESPONSE_HEADER' },
+          { op: 'replace', path: '/~1orders~1{id}/GET/caching/requireAuthorizationForCacheControl', value: 'true' },
+          { op: 'replace', path: '/~1orders~1{id}/GET/caching/unauthorizedCacheControlHeaderStrategy', value: 'SUCCEED_WITH_RESPONSE_HEADER' },
+          { op: 'replace', path: '/~1/GET/caching/requireAuthorizationForCacheControl', value: 'true' },
+          { op: 'replace', path: '/~1/GET/caching/unauthorizedCacheControlHeaderStrategy', value: 'SUCCEED_WITH_RESPONSE_HEADER' },
+        ],
+      },
     ]);
     expect(responses).toEqual([
       { Status: 'SUCCESS', Reason: 'OK', PhysicalResourceId: 'abcde12345/prod/cache-control', StackId: event().StackId, RequestId: 'req-1', LogicalResourceId: 'CacheControl' },
     ]);
+  });
+
+  test('GIVEN Update WHEN handled THEN the settings are applied again (a stage update may have rewritten them)', async () => {
+    const { deps, calls } = fakes();
+    expect(await handleEvent(event({ RequestType: 'Update', PhysicalResourceId: 'abcde12345/prod/cache-control' }), deps)).toBe('SUCCESS');
+    expect(calls).toHaveLength(1);
+    expect(calls[0].ops).toHaveLength(6);
+  });
+
+  test('the stage-wide setting is always patched, even when the keys omit it; no key twice', async () => {
+    const { deps, calls } = fakes();
+    await handleEvent(event({ ResourceProperties: { RestApiId: 'abcde12345', StageName: 'prod', MethodSettingKeys: ['~1items/POST', '~1items/POST'] } }), deps);
+    expect((calls[0].ops as Array<{ path: string }>).map((o) => o.path)).toEqual([
+      '/*/*/caching/requireAuthorizationForCacheControl',
+      '/*/*/caching/unauthorizedCacheControlHeaderStrategy',
+      '/~1items/POST/caching/requireAuthorizationForCacheControl',
+      '/~1items/POST/caching/unauthorizedCacheControlHeaderStrategy',
+    ]);
+  });
+
+  test('many method settings are patched in paced batches of 50 keys', async () => {
+    const keys = Array.from({ length: 120 }, (_, i) => `~1r${i}/GET`);
+    const { deps, calls, sleeps } = fakes();
+    expect(await handleEvent(event({ ResourceProperties: { RestApiId: 'abcde12345', StageName: 'prod', MethodSettingKeys: keys } }), deps)).toBe('SUCCESS');
+    expect(calls.map((c) => (c.ops as unknown[]).length)).toEqual([2 * KEYS_PER_CALL, 2 * KEYS_PER_CALL, 2 * 21]);
+    expect(sleeps).toEqual([PAUSE_BETWEEN_CALLS_MS, PAUSE_BETWEEN_CALLS_MS]);
+    expect(patchBatches(keys).flat()).toHaveLength(2 * 121);
   });
 
   test('throttling and 5xx are retried a bounded number of times', async () => {
@@ -68,12 +107,17 @@ describe('cache-control custom resource logic', () => {
   });
 
   test.each([
-    [{ ResourceProperties: { RestApiId: '../evil', StageName: 'prod' } }, 'FAILED'],
-    [{ ResourceProperties: { RestApiId: 'abcde12345', StageName: 'bad stage' } }, 'FAILED'],
-  ])('invalid properties are reported as FAILED: %j', async (overrides, status) => {
-    const { deps, calls } = fakes();
-    expect(await handleEvent(event(overrides), deps)).toBe(status);
+    [{ RestApiId: '../evil', StageName: 'prod' }, 'RestApiId is invalid'],
+    [{ RestApiId: 'abcde12345', StageName: 'bad stage' }, 'StageName is invalid'],
+    [{ RestApiId: 'abcde12345', StageName: 'prod', MethodSettingKeys: '*/*' }, 'MethodSettingKeys must be a list of at most 2500 keys'],
+    [{ RestApiId: 'abcde12345', StageName: 'prod', MethodSettingKeys: ['*/*', '/orders/GET'] }, 'MethodSettingKeys[1] is not a method setting key'],
+    [{ RestApiId: 'abcde12345', StageName: 'prod', MethodSettingKeys: ['~1a/GET/caching/enabled'] }, 'MethodSettingKeys[0] is not a method setting key'],
+    [{ RestApiId: 'abcde12345', StageName: 'prod', MethodSettingKeys: [7] }, 'MethodSettingKeys[0] is not a method setting key'],
+  ])('invalid properties are reported as FAILED: %j', async (ResourceProperties, reason) => {
+    const { deps, calls, responses } = fakes();
+    expect(await handleEvent(event({ ResourceProperties }), deps)).toBe('FAILED');
     expect(calls).toHaveLength(0);
+    expect(responses[0]).toMatchObject({ Status: 'FAILED', Reason: reason });
   });
 
   test.each([
@@ -141,7 +185,7 @@ describe('the built bundle against local stand-ins', () => {
     expect(patches).toEqual([
       {
         url: 'PATCH /restapis/abcde12345/stages/prod',
-        body: { patchOperations: PATCH_OPERATIONS },
+        body: { patchOperations: patchBatches(['*/*', '~1orders~1{id}/GET', '~1/GET'])[0] },
       },
     ]);
     expect(cfnResponses).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: 'abcde12345/prod/cache-control' })]);
