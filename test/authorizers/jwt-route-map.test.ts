@@ -16,6 +16,7 @@ import { ApiAuthorization, JwtTokenUse, SecuredRestApi, WebSocketChatApi } from 
 import { decide } from '../../src/runtime/jwt/authorize';
 import { JwtAuthorizerConfig, parseConfig } from '../../src/runtime/jwt/config';
 import { createVerifier } from '../../src/runtime/jwt/verify';
+import { readinessFindings } from '../core/deploy-readiness/support';
 import { AUDIENCE, ISSUER, claims, requestEvent, rsaKey, sign } from '../handlers/support/jwt';
 import { backendFunction } from '../support/fixtures';
 
@@ -96,6 +97,10 @@ describe('a 1,000-route JWT API', () => {
       expect(Object.keys(f.env).sort()).toEqual(expect.arrayContaining(['JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_ROUTES_FILE', 'JWT_TOKEN_HEADER']));
       expect(JSON.stringify(f.env)).not.toContain('/{id}');
     }
+  });
+
+  test('the deploy-readiness check (Lambda environment size and every other rule) finds nothing', () => {
+    expect(readinessFindings(app)).toEqual([]);
   });
 
   test('round trip: the handler parses, from the cloud assembly, exactly the routes and scopes the construct has', () => {

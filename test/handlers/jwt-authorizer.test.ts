@@ -1,8 +1,13 @@
+import {
+  CognitoJwtInvalidClientIdError, CognitoJwtInvalidTokenUseError, FetchError, JwtExpiredError, JwtInvalidAudienceError, JwtInvalidIssuerError,
+  JwtInvalidSignatureAlgorithmError, JwtInvalidSignatureError, JwtNotBeforeError, JwtParseError, KidNotFoundInJwksError,
+} from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { AUDIENCE, ISSUER, JwksServer, KID, b64url, claims, hmac, loopbackFetch, methodArn, requestEvent, rsaKey, sign, signRaw, startJwksServer } from './support/jwt';
 import { decide } from '../../src/runtime/jwt/authorize';
 import { JwtConfigError, parseConfig } from '../../src/runtime/jwt/config';
 import { routeResource } from '../../src/runtime/jwt/policy';
+import { TokenRejected, rejectionReason } from '../../src/runtime/jwt/reasons';
 import { ROUTES_FILE_PATH, matchRoute, parseRouteConfig, renderRouteConfig } from '../../src/runtime/jwt/routes';
 import { extractToken } from '../../src/runtime/jwt/token';
 import { IAT_SKEW_SECONDS, checkIssuedAt, createVerifier } from '../../src/runtime/jwt/verify';
@@ -296,6 +301,50 @@ describe('#10.5: Cognito user pool issuer (aws-jwt-verify CognitoJwtVerifier)', 
   test('outside Cognito, client_id does not stand in for aud (RFC 9068 access tokens carry aud)', async () => {
     const { config, verifier } = setup();
     expect(await decide(getOrders(sign(claims({ aud: undefined, client_id: AUDIENCE }), key)), config, verifier)).toEqual({ rejected: 'WrongAudience' });
+  });
+});
+
+describe('#10.6: stable reason codes', () => {
+  test.each([
+    [new JwtExpiredError('expired', 1, 2), 'TokenExpired'],
+    [new JwtNotBeforeError('nbf', 1, 2), 'TokenNotYetValid'],
+    [new JwtInvalidAudienceError('aud', 'x', 'y'), 'WrongAudience'],
+    [new CognitoJwtInvalidClientIdError('client', 'x', 'y'), 'WrongAudience'],
+    [new JwtInvalidIssuerError('iss', 'x', 'y'), 'WrongIssuer'],
+    [new JwtInvalidSignatureError('sig'), 'InvalidSignature'],
+    [new JwtInvalidSignatureAlgorithmError('alg', 'HS256', 'RS256'), 'UnsupportedAlgorithm'],
+    [new CognitoJwtInvalidTokenUseError('use', 'id', 'access'), 'WrongTokenUse'],
+    [new KidNotFoundInJwksError('kid'), 'UnknownKid'],
+    [new FetchError('https://x', 'down'), 'JwksUnavailable'],
+    [new JwtParseError('parse'), 'MalformedToken'],
+    [new TokenRejected('IssuedInFuture'), 'IssuedInFuture'],
+    [new Error('anything else'), 'VerificationError'],
+  ])('%s -> %s', (error, reason) => {
+    expect(rejectionReason(error)).toBe(reason);
+  });
+
+  test('by instanceof, never by class name: a renamed (minified) subclass keeps its code, a look-alike name gets none', () => {
+    class D extends JwtExpiredError {}
+    expect(rejectionReason(new D('expired', 1, 2))).toBe('TokenExpired');
+    class JwtExpiredErrorLookAlike extends Error {}
+    Object.defineProperty(JwtExpiredErrorLookAlike, 'name', { value: 'JwtExpiredError' });
+    expect(rejectionReason(new JwtExpiredErrorLookAlike('x'))).toBe('VerificationError');
+  });
+
+  test('each corpus attack logs one of a small set of documented codes', async () => {
+    const codes = new Set<string>();
+    for (const [, makeToken, overrides, arrange] of corpus()) {
+      const { config, verifier } = setup(overrides);
+      arrange(server);
+      const decision = await decide(getOrders(makeToken()), config, verifier);
+      codes.add('rejected' in decision ? decision.rejected : decision.denied!);
+      server.mode = 'serve';
+    }
+    expect([...codes].sort()).toEqual([
+      'ForbiddenClaimName', 'InvalidJwks', 'InvalidSignature', 'IssuedInFuture', 'JwksUnavailable', 'MalformedToken', 'MissingExp', 'MissingKid',
+      'MissingRouteScope', 'MissingScope', 'MissingSub', 'MissingToken', 'TokenExpired', 'TokenNotYetValid', 'TokenTooLarge', 'UnknownKid',
+      'UnsupportedAlgorithm', 'WrongAudience', 'WrongIssuer', 'WrongTokenUse',
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 
 export const ISSUER = 'https://login.example.com/';
 export const AUDIENCE = 'orders-api';
@@ -110,20 +111,24 @@ export async function startJwksServer(keys: Record<string, unknown>[]): Promise<
   };
 }
 
-/** GETs a URL over plain http on loopback, with a timeout: the tests' JWKS fetcher. */
+/**
+ * GETs a URL over plain http on loopback, with a timeout: the tests' JWKS fetcher. It fails the way
+ * aws-jwt-verify's own fetcher does (https-node.js): NonRetryableFetchError on a non-200 status, FetchError on a
+ * time-out or a network error.
+ */
 export function loopbackFetch(url: string, timeoutMs: number = 1500): Promise<ArrayBuffer> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+        if (res.statusCode !== 200) return reject(new NonRetryableFetchError(url, `Status code is ${res.statusCode}, expected 200`));
         const buf = Buffer.concat(chunks);
         resolve(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
       });
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new FetchError(url, 'Response time-out')));
+    req.on('error', (e) => reject(e instanceof FetchError ? e : new FetchError(url, e.message)));
   });
 }
 
