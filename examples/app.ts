@@ -21,18 +21,23 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, NestedTemplateChecker, SecuredRestApi, WebSocketChatApi } from '../src';
 
-/** Shared observability for APIs you wire yourself (the patterns create their own). */
-class ObservabilityStack extends Stack {
+/**
+ * Shared observability for APIs you wire yourself (the patterns create their own): alarms, a dashboard and an
+ * on-call e-mail subscription for an API deployed elsewhere. Its id is a literal, so its execution log group
+ * (`API-Gateway-Execution-Logs_a1b2c3d4e5/prod`) would have a fixed name that outlives this stack: the API's own
+ * stack keeps it (`executionLogGroup: false`), and this stack creates no retained group under a fixed name.
+ */
+export class ObservabilityStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     ApiGatewayAccountLogging.of(this);
-    const obs = new ApiObservability(this, 'Observability');
-    obs.watchRestApi({ apiName: 'legacy-api', apiId: 'a1b2c3d4e5', stageName: 'prod' });
+    const obs = new ApiObservability(this, 'Observability', { alarmEmails: ['api-oncall@example.com'] });
+    obs.watchRestApi({ apiName: 'legacy-api', apiId: 'a1b2c3d4e5', stageName: 'prod', executionLogGroup: false });
   }
 }
 
 /** A public orders API: Cognito by default, IAM for an admin route, a cache on reads. */
-class OrdersApiStack extends Stack {
+export class OrdersApiStack extends Stack {
   public readonly api: SecuredRestApi;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -42,9 +47,17 @@ class OrdersApiStack extends Stack {
       authorization: ApiAuthorization.cognito(pool, { scopes: ['orders/read'] }),
       stage: { cache: { size: CacheSize.GB_0_5 } },
       cors: { allowOrigins: ['https://shop.example.com'] },
+      observability: { alarmEmails: ['orders-oncall@example.com'] },
     });
-    const backend = (path: string) =>
-      new apigateway.HttpIntegration(`https://orders.internal.example.com${path}`, { proxy: true });
+    // API Gateway fills each {x} of an HTTP integration URI from integration.request.path.x: map every one.
+    const backend = (path: string) => {
+      const names = [...path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1]);
+      const requestParameters = Object.fromEntries(names.map((n) => [`integration.request.path.${n}`, `method.request.path.${n}`]));
+      return new apigateway.HttpIntegration(`https://orders.internal.example.com${path}`, {
+        proxy: true,
+        options: names.length ? { requestParameters } : undefined,
+      });
+    };
     this.api.addRoute('GET', '/orders', backend('/orders'));
     this.api.addRoute('POST', '/orders', backend('/orders'), {
       scopes: ['orders/write'],
