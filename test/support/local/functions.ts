@@ -137,20 +137,32 @@ export interface RuntimeEnvironment {
   readonly extraCaCerts?: string;
 }
 
-/** One local function: a child process, invoked over IPC. */
+/** One execution environment: a child process that runs one invocation at a time, as Lambda's do. */
+interface ExecutionEnvironment {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  busy: boolean;
+  done?: (r: InvocationResult) => void;
+}
+
+/**
+ * One local function: up to `maxEnvironments` execution environments (child processes, started on demand),
+ * each running one invocation at a time, so a function's timeout counts from when an environment takes the
+ * invocation (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html). Invocations wait for a
+ * free environment beyond that.
+ */
 export class LocalFunction {
-  public readonly invocations: Array<{ readonly event: unknown; readonly outcome?: InvocationResult }> = [];
+  public readonly invocations: Array<{ readonly event: unknown; outcome?: InvocationResult }> = [];
   /** What the function printed (its CloudWatch log, here). */
   public output = '';
-  private child?: ChildProcess;
-  private ready?: Promise<void>;
-  private readonly pending = new Map<number, (r: InvocationResult) => void>();
-  private nextId = 0;
+  private readonly environments: ExecutionEnvironment[] = [];
+  private readonly waiting: Array<(env: ExecutionEnvironment) => void> = [];
 
   constructor(
     public readonly definition: FunctionDefinition,
     private readonly runtime: RuntimeEnvironment,
     private readonly echo: boolean = false,
+    private readonly maxEnvironments: number = 4,
   ) {}
 
   /** The full environment of the child process. */
@@ -184,16 +196,65 @@ export class LocalFunction {
     };
   }
 
-  /** Starts the execution environment (once). */
-  public start(): Promise<void> {
-    if (this.ready) return this.ready;
+  /** Starts the first execution environment (a bundle that fails to load shows here). */
+  public async start(): Promise<void> {
+    if (this.environments.length === 0) this.spawn();
+    await this.environments[0].ready;
+  }
+
+  /** Invokes the function with `event` (synchronously, as API Gateway and event source mappings do). */
+  public async invoke(event: unknown): Promise<InvocationResult> {
+    const record: { event: unknown; outcome?: InvocationResult } = { event };
+    this.invocations.push(record);
+    const env = await this.acquire();
+    const outcome = await new Promise<InvocationResult>((resolve) => {
+      env.done = resolve;
+      env.child.send({ id: this.invocations.length, event });
+    });
+    record.outcome = outcome;
+    env.busy = false;
+    env.done = undefined;
+    const next = this.waiting.shift();
+    if (next) {
+      env.busy = true;
+      next(env);
+    }
+    return outcome;
+  }
+
+  public async stop(): Promise<void> {
+    await Promise.all(
+      this.environments.map(
+        (env) =>
+          new Promise<void>((resolve) => {
+            if (env.child.exitCode !== null || env.child.signalCode !== null) return resolve();
+            env.child.once('exit', () => resolve());
+            env.child.kill();
+          }),
+      ),
+    );
+  }
+
+  private async acquire(): Promise<ExecutionEnvironment> {
+    let env = this.environments.find((e) => !e.busy);
+    if (!env && this.environments.length < this.maxEnvironments) env = this.spawn();
+    if (env) {
+      env.busy = true;
+      await env.ready;
+      return env;
+    }
+    const waited = await new Promise<ExecutionEnvironment>((resolve) => this.waiting.push(resolve));
+    await waited.ready;
+    return waited;
+  }
+
+  private spawn(): ExecutionEnvironment {
     const child = fork(path.join(__dirname, 'function-worker.js'), [], {
       cwd: this.definition.codeDir,
       env: this.processEnvironment,
       execArgv: ['--require', path.join(__dirname, 'sandbox.js')],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    this.child = child;
     const capture = (chunk: Buffer) => {
       this.output += chunk.toString();
       if (this.output.length > 1_000_000) this.output = this.output.slice(-500_000);
@@ -201,43 +262,23 @@ export class LocalFunction {
     };
     child.stdout?.on('data', capture);
     child.stderr?.on('data', capture);
-    this.ready = new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.on('message', (m: any) => {
-        if (m.ready) return resolve();
-        const done = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        done?.(m.error ? { error: m.error } : { result: m.result });
-      });
-      child.once('exit', (code) => {
-        reject(new Error(`${this.definition.name} exited with ${code} before it was ready: ${this.output.slice(-2000)}`));
-        for (const done of this.pending.values()) done({ error: { errorType: 'Runtime.ExitError', errorMessage: `exited with ${code}` } });
-        this.pending.clear();
-      });
-    });
-    return this.ready;
-  }
-
-  /** Invokes the function with `event` (synchronously, as API Gateway and event source mappings do). */
-  public async invoke(event: unknown): Promise<InvocationResult> {
-    await this.start();
-    const id = ++this.nextId;
-    const record: { event: unknown; outcome?: InvocationResult } = { event };
-    this.invocations.push(record);
-    const outcome = await new Promise<InvocationResult>((resolve) => {
-      this.pending.set(id, resolve);
-      this.child!.send({ id, event });
-    });
-    record.outcome = outcome;
-    return outcome;
-  }
-
-  public async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill();
-    });
+    const env: ExecutionEnvironment = {
+      child,
+      busy: false,
+      ready: new Promise<void>((resolve, reject) => {
+        child.once('error', reject);
+        child.on('message', (m: any) => {
+          if (m.ready) return resolve();
+          env.done?.(m.error ? { error: m.error } : { result: m.result });
+        });
+        child.once('exit', (code) => {
+          reject(new Error(`${this.definition.name} exited with ${code} before it was ready: ${this.output.slice(-2000)}`));
+          env.done?.({ error: { errorType: 'Runtime.ExitError', errorMessage: `exited with ${code}` } });
+        });
+      }),
+    };
+    env.ready.catch(() => undefined);
+    this.environments.push(env);
+    return env;
   }
 }
