@@ -51,6 +51,8 @@ const propCases: Case[] = [
   ['JWT cache TTL above 1 h', { authorization: jwt({ resultsCacheTtl: Duration.hours(2) }) }, 'Test/Api: invalid authorization.resultsCacheTtl 2 hours: must be between 0 and 3600 seconds'],
   ['JWT scope with a space', { authorization: jwt({ requiredScopes: ['orders read'] }) }, 'Test/Api: invalid authorization.requiredScopes "orders read"'],
   ['observability threshold', { observability: { alarmThresholds: { serverErrorRatePercent: 101 } } }, 'Test/Api/Observability: invalid alarmThresholds.serverErrorRatePercent 101: must be a number between 0 and 100 percent'],
+  ['alarm e-mail not an address', { observability: { alarmEmails: ['oncall'] } }, 'Test/Api/Observability: invalid alarmEmails "oncall": entries must be e-mail addresses such as ops@example.com'],
+  ['firewall body limit WAF cannot inspect', { firewall: { maxBodySizeBytes: 100_000 } }, 'Test/Api/Firewall: invalid maxBodySizeBytes 100000: must be an integer between 0 and 65536 (WAF inspects at most 64 KB of a body)'],
 ];
 
 const routeCases: RouteCase[] = [
@@ -67,6 +69,7 @@ const routeCases: RouteCase[] = [
   ['route throttle negative', 'GET', '/orders', { throttle: { rateLimit: -3 } }, 'Test/Api: invalid route GET /orders throttle.rateLimit -3: must be a number >= 0'],
   ['route cache TTL too long', 'GET', '/orders', { cache: { ttl: Duration.seconds(3601) } }, 'Test/Api: invalid route GET /orders cache.ttl 1 hour 1 second: must be between 0 and 3600 seconds'],
   ['bad cache key parameter', 'GET', '/orders', { cache: { keyParameters: ['page'] } }, 'Test/Api: invalid cache.keyParameters "page"'],
+  ['cache key on a missing path parameter', 'GET', '/orders/{id}', { cache: { keyParameters: ['method.request.path.orderId'] } }, 'Test/Api: invalid route GET /orders/{id} cache.keyParameters "method.request.path.orderId": names a path parameter that /orders/{id} does not have'],
   ['scopes on IAM routes', 'GET', '/orders', { scopes: ['orders/read'] }, 'Test/Api: invalid route scopes ["orders/read"]: apply only to COGNITO or JWT authorization, not IAM'],
   ['REQUEST authorizer bad identity source', 'GET', '/orders', { authorization: ApiAuthorization.lambdaRequest(undefined as never, ['header.X-Key']) }, 'Test/Api: invalid authorization.identitySources "header.X-Key": entries must be method.request.header.X'],
   ['REQUEST authorizer cached without sources', 'GET', '/orders', { authorization: ApiAuthorization.lambdaRequest(undefined as never, []) }, 'Test/Api: invalid authorization.identitySources []: must name at least one source when results are cached'],
