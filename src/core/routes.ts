@@ -10,8 +10,11 @@ import { ThrottleOptions, validateCacheTtl, validateThrottle } from './stage';
  */
 export interface RouteCacheOptions {
   /**
-   * Whether responses of this route are cached.
-   * @default - true for GET routes when the stage has a cache, false otherwise
+   * Whether responses of this route are cached. A route whose caller identity cannot be part of the cache key (IAM,
+   * or a Lambda REQUEST authorizer with a `context.*` identity source or none) is cached only when this is `true`:
+   * every caller then shares its cached responses, and the warning `cdk-apigateway-patterns:CacheSharedAcrossCallers`
+   * is raised.
+   * @default - true for GET routes when the stage has a cache and the caller identity can be keyed, false otherwise
    */
   readonly enabled?: boolean;
   /**
@@ -20,9 +23,10 @@ export interface RouteCacheOptions {
    */
   readonly ttl?: Duration;
   /**
-   * Request parameters that are part of the cache key, e.g. `method.request.querystring.page`. The
-   * authorization header is always part of the key of authorized routes.
-   * @default - none beyond the authorization header
+   * Extra request parameters in the cache key, e.g. `method.request.querystring.page`. Every path parameter, every
+   * query string and header declared in `requestParameters`, and the caller identity (token header or REQUEST
+   * identity sources) are always part of the key.
+   * @default - only those always in the key
    */
   readonly keyParameters?: string[];
 }
