@@ -10,6 +10,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiAuthorization, RouteShardingOptions, SecuredRestApi } from '../../src';
+import { readinessFindings } from '../core/deploy-readiness/support';
 import { complianceFindings, formatFindings } from '../support/compliance';
 import { backendFunction, newStack } from '../support/fixtures';
 
@@ -93,6 +94,23 @@ function nestedEdges(stack: Stack): Array<[string, string]> {
   return edges;
 }
 
+/** The nested stacks in DependsOn order, from the one that waits for no other nested stack. */
+function creationChain(stack: Stack): string[] {
+  const nested = Template.fromStack(stack).findResources('AWS::CloudFormation::Stack');
+  const waitsFor = (id: string) => [nested[id].DependsOn ?? []].flat().filter((d: string) => nested[d]);
+  const heads = Object.keys(nested).filter((id) => waitsFor(id).length === 0);
+  expect(heads).toHaveLength(1);
+  const chain = [heads[0]];
+  for (let next = heads[0]; ;) {
+    const followers = Object.keys(nested).filter((id) => waitsFor(id).includes(next));
+    if (followers.length === 0) break;
+    expect(followers).toHaveLength(1);
+    next = followers[0];
+    chain.push(next);
+  }
+  return chain;
+}
+
 function isAcyclic(edges: Array<[string, string]>): boolean {
   const next = new Map<string, string[]>();
   for (const [a, b] of edges) next.set(a, [...(next.get(a) ?? []), b]);
@@ -142,6 +160,20 @@ describe('an API of 1,000 routes', () => {
 
   test('nested stacks never depend on each other in a cycle', () => {
     expect(isAcyclic(nestedEdges(built.stack))).toBe(true);
+  });
+
+  test('nested stacks are created one at a time: one DependsOn chain through all of them, agreeing with their references', () => {
+    // API Gateway's control-plane rates are fixed (about 10 requests/s per account, CreateResource 5/s:
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html); parallel nested stacks of methods,
+    // resources and models fail with 429 and fail their rollback too (aws-cdk#22229).
+    const chain = creationChain(built.stack);
+    expect(chain).toHaveLength(built.api.routeStacks.length);
+    const position = new Map(chain.map((id, i) => [id, i]));
+    for (const [producer, consumer] of nestedEdges(built.stack)) expect(position.get(producer)!).toBeLessThan(position.get(consumer)!);
+  });
+
+  test('the deploy-readiness check finds nothing in it (nested templates included)', () => {
+    expect(readinessFindings(built.stack)).toEqual([]);
   });
 
   test('every route is a real AWS::ApiGateway::Method, authorized and validated, in exactly one template', () => {
@@ -223,6 +255,14 @@ describe('an API of 1,000 routes below 250 top-level paths (flat)', () => {
       expect({ producer, consumer }).toEqual({ producer: expect.stringMatching(/Paths\d/), consumer: expect.stringMatching(/Routes\d/) });
     }
     expect(isAcyclic(edges)).toBe(true);
+  });
+
+  test('the creation chain puts the path stacks first, then the route stacks, each by index', () => {
+    const names = creationChain(built.stack).map((id) => /(Paths|Routes)\d+/.exec(id)![0]);
+    const rank = (name: string) => (name.startsWith('Paths') ? 0 : 1000) + Number(name.replace(/\D/g, ''));
+    expect(names).toEqual([...names].sort((a, b) => rank(a) - rank(b)));
+    expect(names.slice(0, 2)).toEqual(['Paths0', 'Paths1']);
+    expect(readinessFindings(built.stack).filter((f) => f.rule === 'ApiGatewayNestedStackOrder')).toEqual([]);
   });
 });
 
