@@ -58,6 +58,11 @@ describe('ApiFirewall defaults', () => {
     const { stack } = build();
     expect(formatFindings(complianceFindings(stack))).toEqual([]);
   });
+
+  test('no unacknowledged finding with a raised body inspection limit either', () => {
+    const { stack } = build({ maxBodySizeBytes: 30_000 });
+    expect(formatFindings(complianceFindings(stack))).toEqual([]);
+  });
 });
 
 describe('ApiFirewall overrides', () => {
