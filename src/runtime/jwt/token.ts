@@ -42,6 +42,8 @@ function strip(value: string | undefined): string | undefined {
 
 function header(headers: AuthorizerEvent['headers'], name: string): string | undefined {
   if (!headers || typeof headers !== 'object') return undefined;
+  // REST events keep the client's header case: the configured spelling usually hits without a scan.
+  if (Object.prototype.hasOwnProperty.call(headers, name)) return headers[name] ?? undefined;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() === wanted) return value ?? undefined;

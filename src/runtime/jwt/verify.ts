@@ -51,23 +51,34 @@ export function hasForbiddenKey(value: unknown): boolean {
   return false;
 }
 
-function parseSegment(segment: string): unknown {
+/**
+ * Any spelling of a forbidden member name contains the name itself or a `\u` escape (JSON can escape letters and
+ * `_` only as `\uXXXX`): a segment without either cannot carry one and skips the parse (the hot path).
+ */
+const MAYBE_FORBIDDEN = /__proto__|constructor|prototype|\\u/;
+
+function segmentHasForbiddenKey(segment: string): boolean {
+  const text = Buffer.from(segment, 'base64url').toString('utf8');
+  if (!MAYBE_FORBIDDEN.test(text)) return false;
+  let parsed: unknown;
   try {
-    return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new TokenRejected('MalformedToken');
   }
+  return hasForbiddenKey(parsed);
 }
 
 /** Structural checks before any cryptography. */
 export function precheck(token: string): void {
   if (Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) throw new TokenRejected('TokenTooLarge');
-  // Three non-empty base64url segments; aws-jwt-verify then checks the JSON and the signature.
+  // Three non-empty segments. aws-jwt-verify then checks their base64url alphabet (a token outside it is refused
+  // there, and inside it both decoders read the same bytes), the JSON and the signature.
   const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) throw new TokenRejected('MalformedToken');
+  if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2]) throw new TokenRejected('MalformedToken');
   // aws-jwt-verify strips `__proto__` and `constructor` members while parsing, and would then accept the token
   // silently: a token whose header or claims carry such names is refused outright.
-  if (hasForbiddenKey(parseSegment(parts[0])) || hasForbiddenKey(parseSegment(parts[1]))) throw new TokenRejected('ForbiddenClaimName');
+  if (segmentHasForbiddenKey(parts[0]) || segmentHasForbiddenKey(parts[1])) throw new TokenRejected('ForbiddenClaimName');
 }
 
 /** Refuses a token issued more than the allowed skew in the future, or with a non-numeric `iat`. */
