@@ -182,7 +182,8 @@ project.addTask('bench', {
   env: { CDK_VALIDATION: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', TMPDIR: '$(mkdir -p .tmp && cd .tmp && pwd)' },
   steps: [
     { spawn: 'bundle' },
-    { exec: 'mkdir -p .tmp && ts-node --transpile-only --prefer-ts-exts bench/index.ts' },
+    // receiveArgs: `npm run bench -- jwt` runs the benchmarks whose file name contains "jwt".
+    { exec: 'mkdir -p .tmp && ts-node --transpile-only --prefer-ts-exts bench/index.ts', receiveArgs: true },
   ],
 });
 
