@@ -55,6 +55,9 @@ export function generatedName(stack: LoadedStack, logicalId: string, max: number
   return `${head}-${suffix}`;
 }
 
+/** `Ref: AWS::NoValue`: the property is removed. */
+export const NO_VALUE = Symbol('AWS::NoValue');
+
 const PSEUDO = ['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::URLSuffix', 'AWS::StackName', 'AWS::StackId', 'AWS::NoValue'];
 
 export class Resolver {
@@ -296,6 +299,3 @@ export class Resolver {
     }
   }
 }
-
-/** `Ref: AWS::NoValue`: the property is removed. */
-export const NO_VALUE = Symbol('AWS::NoValue');

@@ -11,17 +11,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CloudAssembly, TemplateResource, allResources, loadAssembly } from './assembly';
+import { ControlPlane, runCustomResources } from './deploy';
 import { LocalDynamoDb } from './dynamo';
 import { FrontContext, InvocationDenied } from './front-context';
 import { FunctionDefinition, InvocationResult, LocalFunction, defineFunction } from './functions';
 import { RolePolicies, roleKey } from './iam';
 import { LOCAL_ENVIRONMENT, NotModelled, Resolver, stableId } from './intrinsics';
 import { LambdaPermissions } from './lambda-permissions';
+import { RestFront, RestFrontOptions } from './rest-front';
+import { restModels } from './rest-model';
 import { IssuedCredential } from './sigv4';
 import { LocalSqs } from './sqs';
 import { WebSocketFront } from './websocket-front';
 import { webSocketModels } from './websocket-model';
+import { LoopbackCertificate, loopbackCertificate } from '../tls';
 
 /** An explicit replacement of rendered environment values, printed by whoever uses it. */
 export interface EnvironmentOverride {
@@ -41,8 +46,12 @@ export interface LocalCloudOptions {
   readonly sqsTimeScale?: number;
   /** Fixed ports for the WebSocket fronts, in order. @default - any free port */
   readonly webSocketPorts?: number[];
-  /** Extra fronts (REST), started after the WebSocket ones, before the functions. */
-  readonly extraFronts?: Array<(cloud: LocalCloud) => Promise<{ readonly origin: string; readonly apiId: string; close(): Promise<void> }>>;
+  /** Fixed ports for the REST fronts, in order. @default - any free port */
+  readonly restPorts?: number[];
+  /** Local stand-ins for Cognito user pools and HTTP backends of REST APIs. @default - none */
+  readonly rest?: RestFrontOptions;
+  /** REST methods the fronts do not model answer 501 instead of refusing to start. @default false */
+  readonly tolerateUnmodelledMethods?: boolean;
 }
 
 export class LocalCloud implements FrontContext {
@@ -52,12 +61,17 @@ export class LocalCloud implements FrontContext {
   public readonly credentials = new Map<string, IssuedCredential>();
   public readonly functions = new Map<string, LocalFunction>();
   public readonly webSockets: WebSocketFront[] = [];
-  public readonly fronts: Array<{ readonly origin: string; readonly apiId: string; close(): Promise<void> }> = [];
+  public readonly rest: RestFront[] = [];
   public readonly dynamo: LocalDynamoDb;
   public readonly sqs: LocalSqs;
   /** Lines describing every environment value replaced by an override. */
   public readonly overridden: string[] = [];
   public readonly logs: string[] = [];
+  /** The custom resources run at start (the deploy-time steps). */
+  public deployed: string[] = [];
+  public readonly controlPlane: ControlPlane;
+  private tls?: LoopbackCertificate;
+  private caFile?: string;
   private readonly rewrites = new Map<string, string>();
   private readonly scratch: string[] = [];
   private roles!: RolePolicies;
@@ -71,6 +85,7 @@ export class LocalCloud implements FrontContext {
     const allow = (c: IssuedCredential, action: string, resource: string) => this.allows(c, action, resource);
     this.sqs = new LocalSqs(this.region, this.credentials, allow, options.sqsTimeScale);
     this.dynamo = new LocalDynamoDb(this.region, this.credentials, allow);
+    this.controlPlane = new ControlPlane(this, () => this.rest);
     this.resolver = new Resolver(LOCAL_ENVIRONMENT, (resource, defaults) => {
       if (resource.type !== 'AWS::SQS::Queue') return undefined;
       const name = defaults.attributes.QueueName;
@@ -138,8 +153,12 @@ export class LocalCloud implements FrontContext {
         roleKey: d.roleLogicalId ? roleKey({ ...resource, logicalId: d.roleLogicalId }) : undefined,
       };
       this.credentials.set(credential.accessKeyId, credential);
-      const endpoints = { AWS_ENDPOINT_URL_DYNAMODB: this.dynamo.endpoint, AWS_ENDPOINT_URL_SQS: this.sqs.endpoint };
-      const runtime = { region: this.region, credentials: credential, endpoints, extraCaCerts: this.options.extraCaCerts };
+      const endpoints = {
+        AWS_ENDPOINT_URL_DYNAMODB: this.dynamo.endpoint,
+        AWS_ENDPOINT_URL_SQS: this.sqs.endpoint,
+        AWS_ENDPOINT_URL_API_GATEWAY: this.controlPlane.endpoint,
+      };
+      const runtime = { region: this.region, credentials: credential, endpoints, extraCaCerts: this.caFile };
       const fn = new LocalFunction(d, runtime, this.options.echoLogs);
       this.functions.set(d.arn, fn);
     }
@@ -155,7 +174,11 @@ export class LocalCloud implements FrontContext {
 
   public async start(): Promise<void> {
     // Queue URLs name the local SQS port: start the stand-ins before resolving anything.
-    await Promise.all([this.dynamo.start(), this.sqs.start()]);
+    await Promise.all([this.dynamo.start(), this.sqs.start(), this.controlPlane.start()]);
+    // Functions trust the given CAs and the cloud's own (the custom resources' response URL).
+    this.tls = loopbackCertificate();
+    this.caFile = path.join(this.tls.dir, 'trusted.pem');
+    fs.writeFileSync(this.caFile, [this.options.extraCaCerts && fs.readFileSync(this.options.extraCaCerts, 'utf8'), this.tls.cert.toString()].filter(Boolean).join('\n'));
     this.roles = new RolePolicies(this.assembly, this.resolver);
     this.permissions = new LambdaPermissions(this.assembly, this.resolver);
     for (const t of allResources(this.assembly, 'AWS::DynamoDB::Table')) {
@@ -182,16 +205,28 @@ export class LocalCloud implements FrontContext {
         if (route.authorizer) this.defineByArn(route.authorizer.functionArn, `${route.authorizer.resource.stack.path}/${route.authorizer.resource.logicalId}`);
       }
     }
-    for (const extra of this.options.extraFronts ?? []) this.fronts.push(await extra(this));
+    const restPorts = [...(this.options.restPorts ?? [])];
+    for (const model of restModels(this.assembly, this.resolver, this.options.tolerateUnmodelledMethods)) {
+      const front = new RestFront(model, this, this.options.rest);
+      await front.start(restPorts.shift());
+      this.rest.push(front);
+      this.mapOrigin(`https://${model.apiId}.execute-api.${this.region}.${this.resolver.env.urlSuffix}`, front.origin);
+      for (const m of model.methods) {
+        const at = `${m.resource.stack.path}/${m.resource.logicalId}`;
+        if (m.integration?.type === 'AWS_PROXY') this.defineByArn(m.integration.functionArn, at);
+        if (m.authorizer?.functionArn) this.defineByArn(m.authorizer.functionArn, at);
+      }
+    }
     this.startEventSourceMappings();
     await Promise.all([...this.functions.values()].map((f) => f.start()));
+    this.deployed = await runCustomResources(this, this.tls);
   }
 
   public async close(): Promise<void> {
-    await Promise.all([...this.webSockets, ...this.fronts].map((f) => f.close()));
+    await Promise.all([...this.webSockets, ...this.rest].map((f) => f.close()));
     await Promise.all([...this.functions.values()].map((f) => f.stop()));
-    await this.sqs.close();
-    await this.dynamo.close();
+    await Promise.all([this.sqs.close(), this.dynamo.close(), this.controlPlane.close()].map((p) => p.catch(() => undefined)));
+    this.tls?.dispose();
     for (const dir of this.scratch) fs.rmSync(dir, { recursive: true, force: true });
   }
 
