@@ -19,7 +19,7 @@ import {
 import { Construct } from 'constructs';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
-import { ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, NestedTemplateChecker, SecuredRestApi, WebSocketChatApi } from '../src';
+import { ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, DeployReadinessCheck, NestedTemplateChecker, SecuredRestApi, WebSocketChatApi } from '../src';
 
 /**
  * Shared observability for APIs you wire yourself (the patterns create their own): alarms, a dashboard and an
@@ -106,6 +106,7 @@ export function addCompliancePlugins(app: App): void {
     new ServerlessChecks(),
     new CfnGuardValidator(),
     new NestedTemplateChecker(),
+    new DeployReadinessCheck(),
   );
 }
 

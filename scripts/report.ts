@@ -52,6 +52,7 @@ function main(): void {
     'Serverless': 'Srvless',
     'ControlTower': 'CtGuard',
     'CfnTemplateChecker': 'CfnChk',
+    'DeployReadiness': 'Deploy',
   };
   const header = [pad('stack (template)', 56), pad('resources', 9), pad('bytes', 9), ...SOURCES.map((s) => pad(shortNames[s], 7))];
   console.log('\nExample app report');

@@ -1,6 +1,7 @@
 /**
  * The compliance harness: every finding of the five cdk-nag packs, of the Control Tower proactive controls
- * (cfn-guard) and of aws-cdk-lib's built-in CloudFormation template checker, for a stack and every nested
+ * (cfn-guard), of aws-cdk-lib's built-in CloudFormation template checker and of the library's own
+ * DeployReadinessCheck (deploy-time rules), for a stack and every nested
  * stack below it, minus what is acknowledged (Validations.of(resource).acknowledge) on the resource or a parent.
  *
  * Usage: `expect(complianceFindings(stack)).toEqual([])`.
@@ -27,10 +28,11 @@ import {
   ServerlessChecks,
 } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { DeployReadinessCheck } from '../../src';
 
 /** One unacknowledged finding. */
 export interface ComplianceFinding {
-  /** The pack or checker: AwsSolutions, NIST.800.53.R5, HIPAA.Security, PCI.DSS.321, Serverless, ControlTower, CfnTemplateChecker. */
+  /** The pack or checker: AwsSolutions, NIST.800.53.R5, HIPAA.Security, PCI.DSS.321, Serverless, ControlTower, CfnTemplateChecker, DeployReadiness. */
   readonly source: string;
   /** The rule id, as it would be acknowledged. */
   readonly ruleId: string;
@@ -45,6 +47,7 @@ export interface ComplianceOptions {
   readonly nag?: boolean;
   readonly guard?: boolean;
   readonly templateChecker?: boolean;
+  readonly deployReadiness?: boolean;
 }
 
 const GUARD_RULES_DIR = path.join(
@@ -63,6 +66,7 @@ export function complianceFindings(stack: Stack, options: ComplianceOptions = {}
   const index = resourceIndex(stack, assemblyDir);
   if (options.guard ?? true) findings.push(...guardFindings(templates, index));
   if (options.templateChecker ?? true) findings.push(...templateCheckerFindings(templates, index));
+  if (options.deployReadiness ?? true) findings.push(...deployReadinessFindings(stack, templates, index));
   return findings.sort((a, b) => `${a.source}${a.ruleId}${a.resource}`.localeCompare(`${b.source}${b.ruleId}${b.resource}`));
 }
 
@@ -87,6 +91,7 @@ export const SOURCES = [
   'Serverless',
   'ControlTower',
   'CfnTemplateChecker',
+  'DeployReadiness',
 ] as const;
 
 function nagPacks(): NagPack[] {
@@ -245,6 +250,34 @@ function templateCheckerFindings(templates: TemplateRef[], index: Map<string, Cf
         resource: construct?.node.path ?? key,
         message: `${violation.severity ?? ''} ${firstLine(violation.description)}`.trim(),
       });
+    }
+  }
+  return out;
+}
+
+/**
+ * DeployReadinessCheck over the stack's template (it finds the nested ones itself). The validation framework drops
+ * a plugin finding acknowledged as exactly `DeployReadiness::<rule id>` on the resource or a parent: so does this.
+ */
+function deployReadinessFindings(stack: Stack, templates: TemplateRef[], index: Map<string, CfnResource>): ComplianceFinding[] {
+  const own = templates[0].file;
+  const report = new DeployReadinessCheck().validate({
+    templatePaths: [own],
+    stackTemplates: [{ templatePath: own, stackConstructPath: stack.node.path, accountId: undefined, region: undefined }],
+    appConstruct: stack.node.root,
+  });
+  const out: ComplianceFinding[] = [];
+  for (const violation of report.violations) {
+    for (const resource of violation.violatingResources) {
+      const construct = index.get(`${path.basename(resource.templatePath ?? '')}|${resource.resourceLogicalId}`);
+      const id = `DeployReadiness::${violation.ruleName}`;
+      let acknowledged = false;
+      for (let c: IConstruct | undefined = construct; c && !acknowledged; c = c.node.scope) {
+        acknowledged = c.node.metadata.some((e) => e.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && e.data && id in e.data);
+      }
+      if (acknowledged) continue;
+      const where = resource.constructPath ?? construct?.node.path ?? '?';
+      out.push({ source: 'DeployReadiness', ruleId: violation.ruleName, resource: where, message: firstLine(violation.description.replace(`${where}: `, '')) });
     }
   }
   return out;
