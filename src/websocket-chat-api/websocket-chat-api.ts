@@ -1,114 +1,43 @@
-import { Duration, Lazy, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ChatFunction } from './chat-function';
+import { bindConnectAuthorization } from './connect-authorizer';
+import { ConnectionFunction } from './connection-function';
+import { createConnectionTable } from './connection-table';
 import { FanOutFunction } from './fan-out-function';
+import { createFanOutQueues, restrictSenders } from './fan-out-queue';
+import { CONNECTION_METHODS, ChatResources, grantConnectionFunction, grantConnections, grantFanOutFunction, grantMessageFunction } from './grants';
+import { ApiScopedLambdaIntegration } from './lambda-integration';
+import { chatLimitsConfig, roomAccessConfig } from './limits';
+import { ChatRouteOptions, WebSocketChatApiProps } from './options';
 import { ApiGatewayAccountLogging } from '../core/account-logging';
-import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
-import { ApiObservability, ObservabilityOptions } from '../core/observability';
-import { acknowledge, nagResourceForm } from '../core/private/acknowledgements';
-import { FunctionHardening, acknowledgeFunctionFindings, createDeadLetterQueue, hardenedFunctionOptions } from '../core/private/functions';
+import { ApiObservability } from '../core/observability';
+import { acknowledge } from '../core/private/acknowledgements';
+import { FunctionHardening, HardenedFunctionSpec, acknowledgeFunctionFindings, hardenedFunctionOptions } from '../core/private/functions';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
 import { checkPattern, fail } from '../core/private/validation';
 import { ThrottleOptions, validateThrottle } from '../core/stage';
-import { bindJwtAuthorizerFunction } from '../rest/jwt-function';
+import { CHAT_DEFAULTS, renderChatEnvironment } from '../runtime/chat/contract';
 
-/**
- * Properties of `WebSocketChatApi`.
- */
-export interface WebSocketChatApiProps {
-  /**
-   * Authorization of `$connect` (API Gateway authorizes WebSocket connections only there): `jwt()` (token in the
-   * `Authorization` header or the `token` query-string parameter), `lambdaRequest()` with `route.request.*`
-   * identity sources, `iam()`, or `none()`.
-   */
-  readonly authorization: ApiAuthorization;
-  /**
-   * Stage name.
-   * @default 'prod'
-   */
-  readonly stageName?: string;
-  /**
-   * Default throttling of every route.
-   * @default - 500 messages per second with a burst of 1,000
-   */
-  readonly throttle?: ThrottleOptions;
-  /**
-   * Throttling per route key, e.g. `{ sendmessage: { rateLimit: 50, burstLimit: 100 } }`.
-   * @default - the default throttling
-   */
-  readonly routeThrottles?: Record<string, ThrottleOptions>;
-  /**
-   * Query-string parameter that carries the JWT on `$connect` (browsers cannot set headers on WebSockets).
-   * @default 'token'
-   */
-  readonly tokenQueryParameter?: string;
-  /**
-   * Logs, alarms, dashboard.
-   * @default - see `ObservabilityOptions`
-   */
-  readonly observability?: ObservabilityOptions;
-  /**
-   * Create the account-level CloudWatch Logs role of API Gateway (once per app and environment).
-   * @default true
-   */
-  readonly accountLogging?: boolean;
-  /**
-   * A custom domain mapped to the stage (security policy TLS 1.2). Note the `@connections` callback URL stays on
-   * the execute-api endpoint.
-   * @default - no custom domain
-   */
-  readonly domain?: ChatDomainOptions;
-  /**
-   * VPC for the chat functions (private subnets with egress).
-   * @default - no VPC; the "Lambda in VPC" findings are acknowledged on each function, with the reason
-   */
-  readonly lambdaVpc?: ec2.IVpc;
-}
-
-/**
- * A custom domain for the WebSocket API (TLS 1.2).
- */
-export interface ChatDomainOptions {
-  /** The domain name, e.g. `chat.example.com`. */
-  readonly domainName: string;
-  /** An ACM certificate for it, in the API's region. */
-  readonly certificate: acm.ICertificate;
-}
-
-/**
- * Options of a WebSocket route.
- */
-export interface ChatRouteOptions {
-  /**
-   * Authorizer: only on `$connect`.
-   * @default - none
-   */
-  readonly authorizer?: apigwv2.IWebSocketRouteAuthorizer;
-  /**
-   * Throttling of this route.
-   * @default - the API's default throttling
-   */
-  readonly throttle?: ThrottleOptions;
-}
-
-const CHAT_ROUTES = ['$connect', '$disconnect', '$default', 'joinroom', 'leaveroom', 'sendmessage'];
 const ROUTE_KEY = /^(?:\$connect|\$disconnect|\$default|[A-Za-z0-9_-]{1,64})$/;
+const LIFECYCLE_ROUTES = ['$connect', '$disconnect'];
+const MESSAGE_ROUTES = ['$default', 'joinroom', 'leaveroom', 'sendmessage'];
+const DEFAULT_SENDMESSAGE_THROTTLE: Required<ThrottleOptions> = { rateLimit: 100, burstLimit: 200 };
+const FAN_OUT_TIMEOUT = Duration.seconds(60);
 
 /**
  * A production chat backend on API Gateway WebSockets: `$connect` authorization, a KMS-encrypted DynamoDB
- * connection store with a 2-hour TTL and room/user indexes, bundled handlers that broadcast through the
- * `@connections` API with bounded concurrency and stale-connection cleanup, an encrypted SQS fan-out queue for
- * very large rooms, JSON access logs, execution logging per route, throttling, alarms and a dashboard.
+ * connection store with a 2-hour TTL and room/user indexes, a connection-lifecycle function apart from the message
+ * function, per-connection rate limits and per-user and per-room caps, optional room access control, broadcasts
+ * through the API's own `@connections` endpoint with bounded concurrency and stale-connection cleanup, an
+ * encrypted SQS fan-out queue for very large rooms that only the chat's functions may write to, JSON access logs,
+ * execution logging per route, throttling, alarms and a dashboard.
  */
 export class WebSocketChatApi extends Construct {
   /** The WebSocket API. */
@@ -119,8 +48,10 @@ export class WebSocketChatApi extends Construct {
   public readonly table: dynamodb.ITable;
   /** The fan-out queue for very large rooms. */
   public readonly fanOutQueue: sqs.IQueue;
-  /** The handler of every chat route. */
+  /** The handler of the message routes ($default, joinroom, leaveroom, sendmessage). */
   public readonly handler: lambda.IFunction;
+  /** The handler of $connect and $disconnect. */
+  public readonly connectionHandler: lambda.IFunction;
   /** The fan-out worker. */
   public readonly fanOutHandler: lambda.IFunction;
   /** Logs, alarms, dashboard. */
@@ -128,9 +59,10 @@ export class WebSocketChatApi extends Construct {
   /** The custom domain, when one is given. */
   public readonly domainName?: apigwv2.DomainName;
 
-  private readonly hardening: FunctionHardening;
   private readonly routeSettings: Record<string, apigwv2.CfnStage.RouteSettingsProperty> = {};
   private readonly defaultThrottle: Required<ThrottleOptions>;
+  private readonly routeThrottles: Record<string, ThrottleOptions>;
+  private readonly integrations = new Map<lambda.IFunction, ApiScopedLambdaIntegration>();
 
   constructor(scope: Construct, id: string, props: WebSocketChatApiProps) {
     super(scope, id);
@@ -141,108 +73,100 @@ export class WebSocketChatApi extends Construct {
       checkPattern(this, 'routeThrottles key', key, ROUTE_KEY, 'must be a route key ($connect, $disconnect, $default or 1-64 letters, digits, "-" or "_")');
       validateThrottle(this, `routeThrottles.${key}`, t);
     }
-    const tokenQuery = props.tokenQueryParameter ?? 'token';
-    checkPattern(this, 'tokenQueryParameter', tokenQuery, /^[A-Za-z0-9._~-]{1,128}$/, 'must be a query-string parameter name');
+    const limits = chatLimitsConfig(this, props.limits);
+    const roomAccess = roomAccessConfig(this, props.roomAccess, props.authorization);
     this.defaultThrottle = { rateLimit: 500, burstLimit: 1000, ...props.throttle };
 
     this.observability = new ApiObservability(this, 'Observability', props.observability);
-    this.hardening = {
+    const hardening: FunctionHardening = {
       encryptionKey: this.observability.encryptionKey,
       createLogGroup: (logId) => this.observability.createLogGroup(logId),
       vpc: props.lambdaVpc,
       tracing: this.observability.tracing,
     };
 
-    const table = new dynamodb.Table(this, 'Connections', {
-      partitionKey: { name: 'connectionId', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: this.observability.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: RemovalPolicy.DESTROY,
-      deletionProtection: false,
-    });
-    table.addGlobalSecondaryIndex({ indexName: 'room-index', partitionKey: { name: 'roomId', type: dynamodb.AttributeType.STRING }, projectionType: dynamodb.ProjectionType.KEYS_ONLY });
-    table.addGlobalSecondaryIndex({ indexName: 'user-index', partitionKey: { name: 'userId', type: dynamodb.AttributeType.STRING }, projectionType: dynamodb.ProjectionType.KEYS_ONLY });
+    const table = createConnectionTable(this, this.observability.encryptionKey);
     this.table = table;
-    for (const findingId of ['NIST.800.53.R5-DynamoDBInBackupPlan', 'HIPAA.Security-DynamoDBInBackupPlan']) {
-      acknowledge(table, {
-        id: findingId,
-        reason: 'Connection records are ephemeral (TTL 2 hours, the longest a WebSocket connection lives) and are recreated when clients reconnect; point-in-time recovery is on for operational mistakes',
-      });
-    }
 
-    const dlq = createDeadLetterQueue(this, 'FanOutDlq', this.observability.encryptionKey, 'of the fan-out queue');
-    const queue = new sqs.Queue(this, 'FanOut', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.observability.encryptionKey,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(180),
-      deadLetterQueue: { queue: dlq, maxReceiveCount: 3 },
-    });
+    const { queue } = createFanOutQueues(this, this.observability.encryptionKey, FAN_OUT_TIMEOUT);
     this.fanOutQueue = queue;
-
     this.api = new apigwv2.WebSocketApi(this, 'Api', { routeSelectionExpression: '$request.body.action' });
-    const env = { TABLE_NAME: table.tableName, ROOM_INDEX: 'room-index', QUEUE_URL: queue.queueUrl };
-    const chatSpec = {
-      purpose: `Chat routes of ${this.node.path}`,
-      noVpcReason: 'it reaches only DynamoDB, SQS and the @connections API, all AWS public endpoints; pass lambdaVpc to use VPC endpoints',
+    const connect = bindConnectAuthorization(this, props.authorization, props.tokenSource, hardening);
+
+    // The API's own @connections endpoint, from the literal stage name (no reference to the stage, which depends
+    // on the routes and so on these functions).
+    const stack = Stack.of(this);
+    const environment = renderChatEnvironment({
+      tableName: table.tableName,
+      roomIndex: CHAT_DEFAULTS.roomIndex,
+      userIndex: CHAT_DEFAULTS.userIndex,
+      queueUrl: queue.queueUrl,
+      callbackUrl: `https://${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${stageName}`,
+      concurrency: CHAT_DEFAULTS.concurrency,
+      identity: connect.identity,
+      roomAccess,
+      limits,
+    });
+    const noVpcReason = 'it reaches only DynamoDB, SQS and the @connections API, all AWS public endpoints; pass lambdaVpc to use VPC endpoints';
+    const reserved = props.reservedConcurrency ?? {};
+    type FunctionClass<F> = new (s: Construct, i: string, p: lambda.FunctionOptions) => F;
+    const functionFor = <F extends lambda.Function>(kind: FunctionClass<F>, fnId: string, spec: HardenedFunctionSpec): F => {
+      const fn = new kind(this, fnId, hardenedFunctionOptions(this, fnId, hardening, spec));
+      acknowledgeFunctionFindings(fn, hardening, spec);
+      return fn;
+    };
+    const connections = functionFor(ConnectionFunction, 'ConnectionHandler', {
+      purpose: `Connection lifecycle ($connect, $disconnect) of ${this.node.path}`,
+      noVpcReason: 'it reaches only DynamoDB, an AWS public endpoint; pass lambdaVpc to use a VPC endpoint',
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      environment,
+      reservedConcurrency: reserved.connections,
+      reservedConcurrencyProp: 'reservedConcurrency.connections',
+    });
+    const chat = functionFor(ChatFunction, 'ChatHandler', {
+      purpose: `Chat message routes of ${this.node.path}`,
+      noVpcReason,
       memorySize: 512,
       timeout: Duration.seconds(29),
-      environment: env,
-    };
-    const chat = new ChatFunction(this, 'ChatHandler', hardenedFunctionOptions(this, 'ChatHandler', this.hardening, chatSpec));
-    acknowledgeFunctionFindings(chat, this.hardening, chatSpec);
-    const fanSpec = { ...chatSpec, purpose: `Fan-out worker of ${this.node.path}`, timeout: Duration.seconds(60) };
-    const fanOut = new FanOutFunction(this, 'FanOutHandler', hardenedFunctionOptions(this, 'FanOutHandler', this.hardening, fanSpec));
-    acknowledgeFunctionFindings(fanOut, this.hardening, fanSpec);
-    const source = new eventSources.SqsEventSource(queue, { batchSize: 5, reportBatchItemFailures: true });
-    fanOut.addEventSource(source);
+      environment,
+      reservedConcurrency: reserved.messages,
+      reservedConcurrencyProp: 'reservedConcurrency.messages',
+    });
+    const fanOut = functionFor(FanOutFunction, 'FanOutHandler', {
+      purpose: `Fan-out worker of ${this.node.path}`,
+      noVpcReason,
+      memorySize: 512,
+      timeout: FAN_OUT_TIMEOUT,
+      environment,
+      reservedConcurrency: reserved.fanOut,
+      reservedConcurrencyProp: 'reservedConcurrency.fanOut',
+    });
+    fanOut.addEventSource(new eventSources.SqsEventSource(queue, { batchSize: 5, reportBatchItemFailures: true }));
     acknowledge(fanOut.node.findChild(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`), {
       id: 'Serverless-LambdaEventSourceMappingDestination',
       reason: 'SQS event sources take no on-failure destination; failed records return to the queue and move to its KMS-encrypted dead-letter queue after 3 receives',
     });
+    restrictSenders(queue, [chat.role!, fanOut.role!]);
     this.handler = chat;
+    this.connectionHandler = connections;
     this.fanOutHandler = fanOut;
-
-    for (const fn of [chat, fanOut]) this.grantTableAccess(fn);
-    chat.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
-
-    const connectAuthorizer = this.connectAuthorizer(props.authorization, tokenQuery);
-    for (const routeKey of CHAT_ROUTES) {
-      this.addRoute(routeKey, chat, { authorizer: routeKey === '$connect' ? connectAuthorizer : undefined, throttle: props.routeThrottles?.[routeKey] });
-    }
+    const key = this.observability.encryptionKey;
+    const resources: ChatResources = { table, roomIndex: CHAT_DEFAULTS.roomIndex, userIndex: CHAT_DEFAULTS.userIndex, queue, key };
+    grantConnectionFunction(connections, resources);
+    grantMessageFunction(chat, resources);
+    grantFanOutFunction(fanOut, resources);
 
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', { webSocketApi: this.api, stageName, autoDeploy: true });
-    const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
-    cfnStage.accessLogSettings = {
-      destinationArn: this.observability.accessLogGroup.logGroupArn,
-      format: ApiObservability.webSocketAccessLogFormat(),
-    };
-    cfnStage.defaultRouteSettings = this.routeSetting(this.defaultThrottle);
-    // RouteSettings is free-form JSON in CloudFormation: keys are written as the service spells them.
-    cfnStage.routeSettings = Lazy.any({
-      produce: () =>
-        Object.keys(this.routeSettings).length === 0
-          ? undefined
-          : Object.fromEntries(
-            Object.entries(this.routeSettings).map(([key, r]) => [
-              key,
-              {
-                LoggingLevel: r.loggingLevel,
-                DataTraceEnabled: r.dataTraceEnabled,
-                DetailedMetricsEnabled: r.detailedMetricsEnabled,
-                ThrottlingRateLimit: r.throttlingRateLimit,
-                ThrottlingBurstLimit: r.throttlingBurstLimit,
-              },
-            ]),
-          ),
+    this.configureStage(stageName, props.accountLogging ?? true);
+    this.routeThrottles = { sendmessage: DEFAULT_SENDMESSAGE_THROTTLE, ...props.routeThrottles };
+    for (const routeKey of LIFECYCLE_ROUTES) this.addRoute(routeKey, connections, { authorizer: routeKey === '$connect' ? connect.authorizer : undefined });
+    for (const routeKey of MESSAGE_ROUTES) this.addRoute(routeKey, chat);
+    // Route settings may only name routes that exist (CreateStage: "Unable to find Route by key").
+    this.node.addValidation({
+      validate: () => Object.keys(this.routeThrottles).filter((k) => !this.routeSettings[k]).map((k) => `${this.node.path}: routeThrottles names "${k}", which no route has: add the route with addRoute`),
     });
-    const executionLogs = this.observability.createLogGroup('ExecutionLogs', `/aws/apigateway/${this.api.apiId}/${stageName}`);
-    this.stage.node.addDependency(executionLogs);
-    if (props.accountLogging ?? true) ApiGatewayAccountLogging.of(this).addDependent(this.stage);
-    this.observability.watchWebSocketApi({ apiId: this.api.apiId, stageName });
+
     if (props.domain) {
       checkPattern(this, 'domain.domainName', props.domain.domainName, /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name such as chat.example.com');
       this.domainName = new apigwv2.DomainName(this, 'Domain', {
@@ -252,8 +176,7 @@ export class WebSocketChatApi extends Construct {
       });
       new apigwv2.ApiMapping(this, 'Mapping', { api: this.api, domainName: this.domainName, stage: this.stage });
     }
-
-    for (const fn of [chat, fanOut]) this.grantManageConnections(fn);
+    for (const fn of [chat, fanOut]) grantConnections(this, fn, this.api, stageName, ['POST']);
     secureLambdaPermissions(this);
   }
 
@@ -268,44 +191,68 @@ export class WebSocketChatApi extends Construct {
   }
 
   /**
-   * Adds a route served by your own function (integration and Lambda permission per route).
+   * Adds a route served by your own function: one API-scoped Lambda permission per function, however many routes
+   * it serves. A route with a throttle (its option, else `routeThrottles[routeKey]`) gets stage route settings, and
+   * the stage depends on the route (CreateStage refuses route settings for a route that does not exist yet).
    *
    * @param routeKey the value of `action` in the message body
    */
   public addRoute(routeKey: string, handler: lambda.IFunction, options: ChatRouteOptions = {}): apigwv2.WebSocketRoute {
-    const { authorizer, throttle } = options;
+    const { authorizer } = options;
+    const throttle = options.throttle ?? this.routeThrottles[routeKey];
     checkPattern(this, 'routeKey', routeKey, ROUTE_KEY, 'must be $connect, $disconnect, $default or 1-64 letters, digits, "-" or "_"');
     if (authorizer && routeKey !== '$connect') fail(this, 'authorizer', routeKey, 'API Gateway authorizes WebSocket APIs only on $connect');
     validateThrottle(this, `throttle of ${routeKey}`, throttle);
-    const safeId = routeKey.replace(/[^A-Za-z0-9]/g, '') || 'Route';
-    // One integration per route: a shared integration instance is bound once and only its first route gets a
-    // Lambda permission (aws-cdk#38148).
-    const route = this.api.addRoute(routeKey, {
-      integration: new integrations.WebSocketLambdaIntegration(`${safeId}Integration`, handler),
-      authorizer,
-    });
+    let integration = this.integrations.get(handler);
+    if (!integration) {
+      integration = new ApiScopedLambdaIntegration(`Integration${this.integrations.size}`, handler);
+      this.integrations.set(handler, integration);
+    }
+    const route = this.api.addRoute(routeKey, { integration, authorizer });
     if (routeKey !== '$connect') {
       const reason = 'API Gateway WebSocket APIs authorize only the $connect route; every later message travels on a connection that was authorized there';
       acknowledge(route, { id: 'AwsSolutions-APIG4', reason });
       acknowledge(route, { id: 'CT.APIGATEWAY.PR.5', reason });
     }
-    if (throttle) this.routeSettings[routeKey] = this.routeSetting({ ...this.defaultThrottle, ...throttle });
+    if (throttle) {
+      this.routeSettings[routeKey] = this.routeSetting({ ...this.defaultThrottle, ...throttle });
+      this.stage.node.addDependency(route);
+    }
     secureLambdaPermissions(this);
     return route;
   }
 
-  /** Grants `grantee` permission to post to and disconnect the API's connections. */
+  /** Grants `grantee` `execute-api:ManageConnections` to post to (POST), read (GET) and disconnect (DELETE) connections. */
   public grantManageConnections(grantee: iam.IGrantable): iam.Grant {
-    const arn = Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: `${this.stage.stageName}/POST/@connections/*` });
-    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:ManageConnections'], resourceArns: [arn] });
-    const role = grantee.grantPrincipal as { policy?: iam.ManagedPolicy };
-    if (role.policy instanceof iam.ManagedPolicy) {
-      acknowledge(role.policy, {
-        id: `AwsSolutions-IAM5[Resource::${nagResourceForm(this, arn)}]`,
-        reason: 'Connection ids are generated by API Gateway at run time; the grant is limited to POST on this API stage\'s @connections',
-      });
-    }
-    return grant;
+    return grantConnections(this, grantee, this.api, this.stage.stageName, CONNECTION_METHODS);
+  }
+
+  private configureStage(stageName: string, accountLogging: boolean): void {
+    const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
+    cfnStage.accessLogSettings = {
+      destinationArn: this.observability.accessLogGroup.logGroupArn,
+      format: ApiObservability.webSocketAccessLogFormat(),
+    };
+    cfnStage.defaultRouteSettings = this.routeSetting(this.defaultThrottle);
+    // RouteSettings is free-form JSON in CloudFormation: keys are written as the service spells them.
+    cfnStage.routeSettings = Lazy.any({
+      produce: () => {
+        const entries = Object.entries(this.routeSettings);
+        if (entries.length === 0) return undefined;
+        return Object.fromEntries(entries.map(([key, r]) => [key, {
+          LoggingLevel: r.loggingLevel,
+          DataTraceEnabled: r.dataTraceEnabled,
+          DetailedMetricsEnabled: r.detailedMetricsEnabled,
+          ThrottlingRateLimit: r.throttlingRateLimit,
+          ThrottlingBurstLimit: r.throttlingBurstLimit,
+        }]));
+      },
+    });
+    // API Gateway writes execution logs to API-Gateway-Execution-Logs_{apiId}/{stage} and creates that group itself,
+    // unencrypted and never expiring, unless it exists: pre-created encrypted, with retention, before the stage.
+    this.stage.node.addDependency(this.observability.executionLogGroup(this.api.apiId, stageName));
+    if (accountLogging) ApiGatewayAccountLogging.of(this).addDependent(this.stage);
+    this.observability.watchWebSocketApi({ apiId: this.api.apiId, stageName });
   }
 
   private routeSetting(throttle: ThrottleOptions): apigwv2.CfnStage.RouteSettingsProperty {
@@ -316,38 +263,5 @@ export class WebSocketChatApi extends Construct {
       throttlingRateLimit: throttle.rateLimit,
       throttlingBurstLimit: throttle.burstLimit,
     };
-  }
-
-  private grantTableAccess(fn: lambda.IFunction): void {
-    const table = this.table;
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/room-index`] }));
-    // The table and the fan-out queue are encrypted with the pattern's key: exact actions, no wildcards.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.observability.encryptionKey.keyArn] }));
-  }
-
-  private connectAuthorizer(auth: ApiAuthorization, tokenQuery: string): apigwv2.IWebSocketRouteAuthorizer | undefined {
-    switch (auth.kind) {
-      case AuthorizationKind.IAM:
-        return new authorizers.WebSocketIamAuthorizer();
-      case AuthorizationKind.NONE:
-        return undefined;
-      case AuthorizationKind.LAMBDA_REQUEST: {
-        for (const s of auth.identitySources ?? []) {
-          checkPattern(this, 'authorization.identitySources', s, /^route\.request\.(?:header|querystring)\.[A-Za-z0-9._~-]+$/, 'WebSocket identity sources must be route.request.header.X or route.request.querystring.X');
-        }
-        return new authorizers.WebSocketLambdaAuthorizer('ConnectAuthorizer', auth.handler!, { identitySource: auth.identitySources ?? [] });
-      }
-      case AuthorizationKind.JWT: {
-        const fn = bindJwtAuthorizerFunction(this, 'JwtAuthorizerFunction', auth, {
-          hardening: this.hardening,
-          defaultAuthorization: auth,
-          tokenQuery,
-        });
-        return new authorizers.WebSocketLambdaAuthorizer('ConnectAuthorizer', fn, { identitySource: [`route.request.querystring.${tokenQuery}`] });
-      }
-      default:
-        return fail(this, 'authorization', auth.kind, 'must be JWT, LAMBDA_REQUEST, IAM or NONE for a WebSocket API ($connect accepts only REQUEST authorizers)');
-    }
   }
 }

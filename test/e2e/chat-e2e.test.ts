@@ -1,37 +1,29 @@
 /**
- * End to end: real `ws` clients on 127.0.0.1 talk to a local stand-in of API Gateway's WebSocket front, which runs
- * the BUILT JWT authorizer bundle (in a child process trusting a local HTTPS JWKS) on $connect and the BUILT chat
- * handler bundle for every route, against dynalite (through a proxy that can throttle) and the front's own
- * `@connections` stub (with injectable faults).
+ * End to end: real `ws` clients on 127.0.0.1 talk to a local stand-in of API Gateway's WebSocket front, which checks
+ * the authorizer's identity sources (401 without invoking it when one is missing), runs the BUILT JWT authorizer
+ * bundle (in a child process trusting a local HTTPS JWKS) on $connect, the BUILT connection bundle for $connect and
+ * $disconnect and the BUILT chat bundle for every other route, against dynalite (through a proxy that can
+ * throttle) and the front's own `@connections` stub (with injectable faults). The functions' environment is
+ * rendered by the construct's own contract.
  */
-import { ChildProcess, fork } from 'node:child_process';
 import * as http from 'node:http';
-import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { WebSocket } from 'ws';
 import { ChatFront } from './support/chat-front';
-import { AUDIENCE, ISSUER, claims, rsaKey, sign } from '../handlers/support/jwt';
+import { LocalAuthorizer, chatEnvironment, chatHandler, startAuthorizer } from './support/chat-harness';
+import { claims, rsaKey, sign } from '../handlers/support/jwt';
 import { LocalDynamo, createConnectionTable, startDynalite } from '../support/dynalite';
-import { LoopbackCertificate, loopbackCertificate } from '../support/tls';
 
-const ROOT = path.join(__dirname, '..', '..');
-const CHAT_BUNDLE = path.join(ROOT, 'assets', 'websocket-chat-api', 'chat.lambda', 'index.js');
-const AUTHORIZER_BUNDLE = path.join(ROOT, 'assets', 'authorizers', 'jwt-authorizer.lambda', 'index.js');
 const TABLE = 'chat-e2e';
 
 const key = rsaKey();
 let db: LocalDynamo;
-let tls: LoopbackCertificate;
-let jwks: https.Server;
 let proxy: http.Server;
 let throttleNext = 0;
 let throttled = 0;
-let authorizerChild: ChildProcess;
+let authorizer: LocalAuthorizer;
 let front: ChatFront;
-const pending = new Map<number, (r: any) => void>();
-let nextId = 0;
 
 async function waitFor(predicate: () => boolean, timeoutMs: number = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -88,60 +80,25 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-
-  tls = loopbackCertificate();
-  jwks = https.createServer({ key: tls.key, cert: tls.cert }, (_q, res) => res.writeHead(200).end(JSON.stringify({ keys: [key.jwk] })));
-  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
-  authorizerChild = fork(path.join(__dirname, 'support', 'authorizer-worker.js'), {
-    env: {
-      PATH: process.env.PATH ?? '',
-      AUTHORIZER_BUNDLE,
-      NODE_EXTRA_CA_CERTS: tls.certFile,
-      JWT_ISSUER: ISSUER,
-      JWT_AUDIENCE: AUDIENCE,
-      JWT_JWKS_URI: `https://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,
-      JWT_TOKEN_QUERY: 'token',
-    },
-  });
-  await new Promise<void>((resolve) => {
-    authorizerChild.on('message', (m: any) => {
-      if (m.ready) resolve();
-      else pending.get(m.id)?.(m);
-    });
-  });
-
-  let chat: any;
-  front = new ChatFront(
-    (event, context) => chat.handler(event, context),
-    (event) => new Promise((resolve) => {
-      const id = ++nextId;
-      pending.set(id, resolve);
-      authorizerChild.send({ id, event });
-    }),
-  );
+  authorizer = await startAuthorizer(key, { query: 'token' });
+  let handler: ReturnType<typeof chatHandler> | undefined;
+  front = new ChatFront((event, context) => handler!(event, context), authorizer.invoke, ['route.request.querystring.token']);
   await front.start();
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    ROOM_INDEX: 'room-index',
-    CALLBACK_URL: front.callbackUrl,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  chat = require(CHAT_BUNDLE);
+  // An hour-long rate window: the flood test cannot straddle two windows.
+  Object.assign(process.env, chatEnvironment({
+    table: TABLE,
+    callbackUrl: front.callbackUrl,
+    dynamoEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    limits: { windowSeconds: 3600 },
+  }));
+  handler = chatHandler();
 }, 60_000);
 
 afterAll(async () => {
   await front?.close();
-  authorizerChild?.kill();
-  for (const s of [jwks, proxy]) {
-    s?.closeAllConnections();
-    await new Promise<void>((r) => (s ? s.close(() => r()) : r()));
-  }
-  tls?.dispose();
+  await authorizer?.close();
+  proxy?.closeAllConnections();
+  await new Promise<void>((r) => (proxy ? proxy.close(() => r()) : r()));
   await db?.close();
 });
 
@@ -154,8 +111,11 @@ describe('chat end to end', () => {
     joined.forEach((c, i) => clients[i % 2 ? 'blue' : 'red'].push(c));
     for (const [room, list] of Object.entries(clients)) for (const c of list) send(c, { action: 'joinroom', room });
     await waitFor(() => joined.every((c) => c.inbox.some((m) => m.type === 'joined')));
+    // No token at all: refused by the front (identity source missing), the authorizer is not invoked.
+    const skipped = front.missingIdentity;
+    await expect(connect(undefined)).rejects.toThrow('HTTP 401');
+    expect(front.missingIdentity).toBe(skipped + 1);
     const bad = [
-      undefined,
       'not-a-jwt',
       sign(claims({ exp: Math.floor(Date.now() / 1000) - 5 }), key),
       sign(claims({ aud: 'someone-else' }), key),
@@ -226,6 +186,16 @@ describe('chat end to end', () => {
     expect(sender.inbox.filter((m) => m.type === 'error').map((m) => m.code).sort()).toEqual(['ForbiddenKey', 'ForbiddenKey', 'InvalidJson', 'MessageTooLarge']);
     await new Promise((r) => setTimeout(r, 200));
     expect(clients.red.map((c) => messagesOf(c).length)).toEqual(before);
+  });
+
+  test('a flooding connection is rate limited: 20 messages per window reach its room, the rest are refused (issue 10 item 9)', async () => {
+    const [flooder, ...room] = clients.blue.slice(5, 9);
+    const before = room.map((c) => messagesOf(c).length);
+    for (let i = 0; i < 30; i++) send(flooder, { action: 'sendmessage', data: `flood ${i}` });
+    await waitFor(() => flooder.inbox.filter((m) => m.type === 'error' && m.code === 'RateLimited').length === 10, 20_000);
+    await waitFor(() => room.every((c, i) => messagesOf(c).length === before[i] + 20), 20_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(room.map((c, i) => messagesOf(c).length - before[i])).toEqual([20, 20, 20]);
   });
 
   test('unknown actions get the usage help; disconnect removes the connection', async () => {

@@ -1,27 +1,26 @@
 /**
- * End to end through SQS: the BUILT chat bundle's sendmessage hands a 3,001-member room to the fan-out queue (a
- * local SQS stand-in speaking the SDK's JSON protocol), and the BUILT fan-out worker bundle, fed the queued
- * messages as Lambda SQS events (batches of 5, as the event source mapping), posts to every member through a local
- * @connections stub, against dynalite: each member gets the message exactly once, gone connections are deleted,
- * and a chunk that hits 403 comes back as a batch item failure.
+ * End to end through SQS: the BUILT chat bundle's sendmessage, out of time, hands a 3,001-member room to the
+ * fan-out queue (a local SQS stand-in speaking the SDK's JSON protocol) as the ids of the page it was on and ONE
+ * continuation; the BUILT fan-out worker bundle, fed the queued messages as Lambda SQS events (batches of 5, as the
+ * event source mapping), posts the ids and pages the rest of the room itself, through a local @connections stub
+ * (its configured CALLBACK_URL, whatever a job says), against dynalite: each member gets the message exactly once,
+ * gone connections are deleted, a job that meets 403 and a forged or malformed job come back as batch item failures.
  */
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { BUNDLES, chatEnvironment } from './support/chat-harness';
 import { ConnectionsStub } from './support/connections-stub';
 import { QueuedMessage, SqsStub } from './support/sqs-stub';
+import { MAX_JOB_BYTES } from '../../src/runtime/chat/fan-out';
 import { LocalDynamo, createConnectionTable, startDynalite } from '../support/dynalite';
 
-const ROOT = path.join(__dirname, '..', '..');
-const CHAT_BUNDLE = path.join(ROOT, 'assets', 'websocket-chat-api', 'chat.lambda', 'index.js');
-const FAN_OUT_BUNDLE = path.join(ROOT, 'assets', 'websocket-chat-api', 'fan-out.lambda', 'index.js');
 const TABLE = 'chat-fan-out-e2e';
 const ROOM = 'big';
 const MEMBERS = 3000;
 const SENDER = 'SenderConnId=';
-/** The handler's chunk size for the queue. */
-const CHUNK = 500;
+/** The store's page size: the sender's invocation runs out of time on the first page. */
+const PAGE = 1000;
 
 /**
  * API Gateway-like connection ids that dynalite indexes without loss: its GSI keys keep only 24 bits of an MD5
@@ -69,7 +68,7 @@ async function sendMessage(data: string): Promise<{ statusCode: number; summary:
   const res = await chat.handler(
     {
       body: JSON.stringify({ action: 'sendmessage', data }),
-      requestContext: { routeKey: 'sendmessage', eventType: 'MESSAGE', connectionId: SENDER, domainName: '127.0.0.1', stage: 'prod', apiId: 'ws123abcde', authorizer: { principalId: 'user-sender' } },
+      requestContext: { routeKey: 'sendmessage', eventType: 'MESSAGE', connectionId: SENDER, domainName: 'chat.example.com', stage: 'prod', apiId: 'ws123abcde', authorizer: { principalId: 'user-sender' } },
     },
     { getRemainingTimeInMillis: () => 3000 },
   );
@@ -98,26 +97,21 @@ beforeAll(async () => {
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       for (let b = batches.shift(); b; b = batches.shift()) {
-        const items = b.map((connectionId) => ({ connectionId, userId: `user-${connectionId}`, roomId: ROOM, connectedAt: now, expiresAt: now + 7200 }));
+        const items = b.map((connectionId) => ({ connectionId, userId: `user-${connectionId}`, sender: `user-${connectionId}`, roomId: ROOM, connectedAt: now, expiresAt: now + 7200 }));
         await db.doc.send(new BatchWriteCommand({ RequestItems: { [TABLE]: items.map((Item) => ({ PutRequest: { Item } })) } }));
       }
     }),
   );
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    ROOM_INDEX: 'room-index',
-    QUEUE_URL: sqs.queueUrl,
-    CALLBACK_URL: stub.callbackUrl,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
+  Object.assign(process.env, chatEnvironment({
+    table: TABLE,
+    callbackUrl: stub.callbackUrl,
+    dynamoEndpoint: db.endpoint,
+    queueUrl: sqs.queueUrl,
+    sqsEndpoint: sqs.endpoint,
+  }));
   /* eslint-disable @typescript-eslint/no-require-imports */
-  chat = require(CHAT_BUNDLE);
-  fanOut = require(FAN_OUT_BUNDLE);
+  chat = require(BUNDLES.chat);
+  fanOut = require(BUNDLES.fanOut);
   /* eslint-enable @typescript-eslint/no-require-imports */
 }, 60_000);
 
@@ -131,23 +125,27 @@ test('the room index holds the whole room (no dynalite key collision)', async ()
   expect(await roomSize()).toBe(everyone.length);
 });
 
-test('sendmessage hands a room it cannot serve in time to SQS, in chunks of 500 ids, through the SDK', async () => {
+test('sendmessage out of time hands over the ids of its page and ONE continuation, through the SDK, each body within SQS\'s limit', async () => {
   const { statusCode, summary, queued } = await sendMessage('hello big room');
   expect(statusCode).toBe(200);
-  expect(summary).toEqual({ delivered: 0, gone: 0, failed: 0, deferred: everyone.length });
-  expect(queued).toHaveLength(Math.ceil(everyone.length / CHUNK));
+  expect(summary).toEqual({ delivered: 0, gone: 0, failed: 0, deferred: PAGE, continued: true, jobs: 2 });
+  expect(queued).toHaveLength(2);
   expect(sqs.calls.every((t) => t === 'AmazonSQS.SendMessage')).toBe(true);
-  const jobs = queued.map((m) => JSON.parse(m.body));
-  expect(jobs.every((j) => j.connectionIds.length <= CHUNK && j.endpoint.stage === 'prod')).toBe(true);
-  expect(jobs.flatMap((j) => j.connectionIds).sort()).toEqual([...everyone].sort());
+  expect(queued.every((m) => Buffer.byteLength(m.body) <= MAX_JOB_BYTES)).toBe(true);
+  const [ids, continuation] = queued.map((m) => JSON.parse(m.body));
+  expect(Object.keys(ids).sort()).toEqual(['ids', 'payload', 'room', 'v']);
+  expect(ids.ids).toHaveLength(PAGE);
+  expect(Object.keys(continuation).sort()).toEqual(['after', 'payload', 'room', 'v']);
+  expect(continuation.after).toEqual({ roomId: ROOM, connectionId: ids.ids[PAGE - 1] });
+  expect(JSON.stringify(queued)).not.toContain('chat.example.com');
   expect(stub.posts).toHaveLength(0);
 });
 
 test('the fan-out worker bundle delivers to every member exactly once and deletes the gone connections', async () => {
   for (const id of gone) stub.gone.add(id);
-  const queued = sqs.messages.slice(0, Math.ceil(everyone.length / CHUNK));
+  const queued = sqs.messages.slice(0, 2);
   expect(await work(queued)).toEqual([]);
-  const payload = { type: 'message', room: ROOM, from: 'user-sender', data: 'hello big room' };
+  const payload = { type: 'message', room: ROOM, from: 'user-SenderConnId=', data: 'hello big room' };
   const live = everyone.filter((id) => !gone.has(id));
   expect(stub.received.size).toBe(live.length);
   for (const id of live) expect(stub.received.get(id)?.map((b) => JSON.parse(b))).toEqual([payload]);
@@ -162,19 +160,30 @@ test('the fan-out worker bundle delivers to every member exactly once and delete
   expect(await item(SENDER)).toMatchObject({ roomId: ROOM });
 }, 60_000);
 
-test('a chunk that hits 403 is reported as a batch item failure, and only that one; a malformed record too', async () => {
+test('a job that meets 403 is a batch item failure, and only that one; a forged and a malformed job too, and nothing is posted elsewhere', async () => {
   stub.reset();
-  const { summary, queued } = await sendMessage('second');
-  const live = everyone.filter((id) => !gone.has(id));
-  expect(summary.deferred).toBe(live.length);
-  const jobs = queued.map((m) => ({ id: m.messageId, ids: JSON.parse(m.body).connectionIds as string[] }));
-  const victim = jobs[3].ids[7];
-  stub.forbidden.add(victim);
-  const malformed: QueuedMessage = { messageId: 'malformed-1', body: '{"connectionIds":', sentTimestamp: Date.now(), queueUrl: sqs.queueUrl };
-  expect((await work([...queued, malformed])).sort()).toEqual([jobs[3].id, 'malformed-1'].sort());
-  // Every other chunk was delivered in full, once.
-  for (const job of jobs.filter((_, i) => i !== 3)) {
-    for (const id of job.ids) expect(stub.received.get(id)?.map((b) => JSON.parse(b).data)).toEqual(['second']);
+  const attacker = new ConnectionsStub();
+  await attacker.start();
+  try {
+    const { summary, queued } = await sendMessage('second');
+    expect(summary).toMatchObject({ deferred: PAGE, continued: true, jobs: 2 });
+    const [idsJob, continuationJob] = queued;
+    const listed = new Set<string>(JSON.parse(idsJob.body).ids);
+    const victim = everyone.find((id) => !gone.has(id) && !listed.has(id) && id !== SENDER)!;
+    stub.forbidden.add(victim);
+    const forged: QueuedMessage = {
+      messageId: 'forged-1',
+      body: JSON.stringify({ endpoint: { domainName: attacker.callbackUrl.replace(/^http:\/\//, '').replace(/\/prod$/, ''), stage: 'prod' }, connectionIds: ['victimConn='], payload: '{"type":"message","from":"admin"}' }),
+      sentTimestamp: Date.now(),
+      queueUrl: sqs.queueUrl,
+    };
+    const malformed: QueuedMessage = { messageId: 'malformed-1', body: '{"ids":', sentTimestamp: Date.now(), queueUrl: sqs.queueUrl };
+    expect((await work([...queued, forged, malformed])).sort()).toEqual([continuationJob.messageId, 'forged-1', 'malformed-1'].sort());
+    // The ids job was delivered in full, once; the 403 came from the continuation's pages.
+    for (const id of listed) if (!gone.has(id)) expect(stub.received.get(id)?.map((b) => JSON.parse(b).data)).toEqual(['second']);
+    expect(stub.posts.filter((p) => p.status === 403).map((p) => p.connectionId)).toEqual([victim]);
+    expect(attacker.posts).toHaveLength(0);
+  } finally {
+    await attacker.close();
   }
-  expect(stub.posts.filter((p) => p.status === 403).map((p) => p.connectionId)).toEqual([victim]);
 }, 60_000);

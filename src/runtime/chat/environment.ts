@@ -1,14 +1,7 @@
 /**
- * Builds the chat handlers' dependencies from the Lambda environment, once per execution environment.
- *
- * | variable | meaning |
- * |---|---|
- * | `TABLE_NAME` | the connection table |
- * | `ROOM_INDEX` | its room GSI (default `room-index`) |
- * | `QUEUE_URL` | the fan-out queue (optional: no fan-out without it) |
- * | `CALLBACK_URL` | the @connections endpoint (optional: default `https://{domainName}/{stage}` of the event) |
- * | `CONCURRENCY` | posts in flight per broadcast (default 1,000, at most 5,000), over at most 200 sockets |
- *
+ * Builds the chat handlers' dependencies from the Lambda environment (the contract of ./contract), once per
+ * execution environment. Every post goes to the configured CALLBACK_URL, the API's own execute-api endpoint: never
+ * to the event's domain name (a custom domain maps @connections to the wrong path) nor to anything a job says.
  * No CDK imports: runs inside Lambda.
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -16,7 +9,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PostFn } from './broadcaster';
-import { ChatDependencies, FanOutJob } from './handlers';
+import { ConnectionDependencies } from './connection';
+import { ChatConfig, parseChatEnvironment } from './contract';
+import { ChatDependencies } from './handlers';
 import { signedPoster } from './poster';
 import { ConnectionStore } from './store';
 
@@ -41,38 +36,57 @@ export function posterFor(endpoint: string, concurrency: number = MAX_SOCKETS): 
   return poster;
 }
 
-/** `https://{domainName}/{stage}`, or the CALLBACK_URL override. */
-export function callbackUrl(env: Record<string, string | undefined>, endpoint: { domainName?: string; stage?: string }): string {
-  if (env.CALLBACK_URL) return env.CALLBACK_URL;
-  if (!endpoint.domainName || !/^[A-Za-z0-9.-]+$/.test(endpoint.domainName) || !endpoint.stage || !/^[A-Za-z0-9_$-]+$/.test(endpoint.stage)) {
-    throw new Error('the event carries no valid domainName and stage for the @connections endpoint');
-  }
-  return `https://${endpoint.domainName}/${endpoint.stage}`;
+type Log = (message: string, fields: Record<string, unknown>) => void;
+
+function storeFor(config: ChatConfig): ConnectionStore {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  return new ConnectionStore(doc, { tableName: config.tableName, roomIndexName: config.roomIndex, userIndexName: config.userIndex });
 }
 
-/** Dependencies from the environment; `remainingMs` reads the invocation context. */
-export function dependenciesFromEnvironment(
-  env: Record<string, string | undefined>,
-  log: (message: string, fields: Record<string, unknown>) => void,
-  remainingMs: () => number,
-): ChatDependencies & { readonly posterForEndpoint: (e: FanOutJob['endpoint']) => PostFn } {
-  if (!env.TABLE_NAME) throw new Error('TABLE_NAME is not set');
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-  const store = new ConnectionStore(doc, { tableName: env.TABLE_NAME, roomIndexName: env.ROOM_INDEX });
-  const concurrency = Math.min(Math.max(Number(env.CONCURRENCY ?? '1000') || 1000, 1), 5000);
-  const sqs = env.QUEUE_URL ? new SQSClient({}) : undefined;
-  const posterForEndpoint = (e: FanOutJob['endpoint']) => posterFor(callbackUrl(env, e), concurrency);
-  return {
-    store,
-    concurrency,
-    log,
-    remainingMs,
-    poster: (event) => posterForEndpoint({ domainName: event.requestContext.domainName ?? '', stage: event.requestContext.stage ?? '' }),
-    posterForEndpoint,
-    fanOut: sqs
-      ? async (job) => {
-        await sqs.send(new SendMessageCommand({ QueueUrl: env.QUEUE_URL, MessageBody: JSON.stringify(job) }));
-      }
-      : undefined,
+function enqueueFor(config: ChatConfig): ((body: string) => Promise<void>) | undefined {
+  if (!config.queueUrl) return undefined;
+  const sqs = new SQSClient({});
+  return async (body) => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: body }));
   };
+}
+
+/** The message routes' dependencies; `remainingMs` reads the invocation context. */
+export function chatDependencies(
+  env: Record<string, string | undefined>,
+  log: Log,
+  remainingMs: () => number,
+): ChatDependencies & { readonly config: ChatConfig } {
+  const config = parseChatEnvironment(env);
+  return {
+    config,
+    store: storeFor(config),
+    post: posterFor(config.callbackUrl, config.concurrency),
+    enqueue: enqueueFor(config),
+    remainingMs,
+    log,
+    concurrency: config.concurrency,
+    identity: config.identity,
+    roomAccess: config.roomAccess,
+    limits: config.limits,
+  };
+}
+
+/** The lifecycle routes' dependencies. */
+export function connectionDependencies(env: Record<string, string | undefined>, log: Log): ConnectionDependencies {
+  const config = parseChatEnvironment(env);
+  return { store: storeFor(config), identity: config.identity, roomAccess: config.roomAccess, limits: config.limits, log };
+}
+
+/** The fan-out worker's dependencies, except the per-invocation deadline. */
+export function fanOutDependencies(env: Record<string, string | undefined>): {
+  readonly store: ConnectionStore;
+  readonly post: PostFn;
+  readonly enqueue: (body: string) => Promise<void>;
+  readonly concurrency: number;
+} {
+  const config = parseChatEnvironment(env);
+  const enqueue = enqueueFor(config);
+  if (!enqueue) throw new Error('QUEUE_URL is not set');
+  return { store: storeFor(config), post: posterFor(config.callbackUrl, config.concurrency), enqueue, concurrency: config.concurrency };
 }

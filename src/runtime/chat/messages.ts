@@ -2,8 +2,15 @@
  * Validation of chat messages received on the WebSocket API. No CDK imports: runs inside Lambda.
  */
 
-/** API Gateway's WebSocket message limit, and PostToConnection's data limit, in UTF-8 bytes. */
+/** API Gateway's WebSocket message limit (128 KB), in UTF-8 bytes. */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
+
+/**
+ * PostToConnection's data limit: 131,072 bytes measured in UTF-8 (apigatewaymanagementapi service model, `Data`
+ * blob max 131072; API Gateway quotas: WebSocket message payload 128 KB). The OUTBOUND message is what counts: a
+ * body under the inbound limit grows when it is wrapped with the room and sender and JSON-escaped again.
+ */
+export const MAX_POST_BYTES = 131_072;
 
 /** Room names: letters, digits, `-` and `_`, 1 to 64 characters. */
 export const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -60,4 +67,21 @@ export function parseMessage(
   if (data !== undefined && typeof data !== 'string') throw new MessageRejected('InvalidData', 'data must be a string');
   if (options.requireData && (data === undefined || data.length === 0)) throw new MessageRejected('MissingData', 'data is required');
   return { action, room: room as string | undefined, data: data as string | undefined };
+}
+
+/** What peers receive for a chat message. */
+export interface OutboundMessage {
+  readonly type: 'message';
+  readonly room: string;
+  readonly from: string;
+  readonly data: string;
+}
+
+/** The bytes posted to every member; throws MessageRejected('MessageTooLarge') past PostToConnection's limit. */
+export function renderOutbound(message: OutboundMessage): Buffer {
+  const bytes = Buffer.from(JSON.stringify({ type: message.type, room: message.room, from: message.from, data: message.data }), 'utf8');
+  if (bytes.byteLength > MAX_POST_BYTES) {
+    throw new MessageRejected('MessageTooLarge', `the message as delivered (${bytes.byteLength} bytes) exceeds ${MAX_POST_BYTES} bytes`);
+  }
+  return bytes;
 }

@@ -3,6 +3,10 @@
  * `$connect` through an authorizer function, turns frames into API Gateway WebSocket events (route selection by
  * `$request.body.action`), invokes the chat handler, and serves the `@connections` API the handler posts to,
  * with injectable faults. Bounded: every wait has a timeout; servers close in `close()`.
+ *
+ * Like API Gateway, it answers 401 WITHOUT invoking the authorizer when one of the authorizer's identity sources
+ * (`route.request.header.X`, `route.request.querystring.X`) is missing or empty
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html).
  */
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
@@ -23,6 +27,8 @@ export class ChatFront {
   public readonly faults: FaultPlan = new Map();
   public readonly posts: Array<{ connectionId: string; status: number }> = [];
   public readonly handlerErrors: string[] = [];
+  /** Handshakes refused because an identity source was missing (the authorizer was not invoked). */
+  public missingIdentity = 0;
   private readonly sockets = new Map<string, WebSocket>();
   private readonly killed = new Set<string>();
   private closing = false;
@@ -33,6 +39,7 @@ export class ChatFront {
   constructor(
     private readonly handler: Handler,
     private readonly authorizer: Authorizer,
+    private readonly identitySources: string[] = ['route.request.querystring.token'],
   ) {}
 
   public get callbackUrl(): string {
@@ -89,6 +96,17 @@ export class ChatFront {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const query = Object.fromEntries(url.searchParams.entries());
     const connectionId = randomBytes(9).toString('base64').replace(/[+/]/g, 'x') + '=';
+    const present = this.identitySources.every((source) => {
+      const [, , where, name] = source.split('.');
+      const value = where === 'header' ? req.headers[name.toLowerCase()] : query[name];
+      return typeof value === 'string' && value.length > 0;
+    });
+    if (!present) {
+      this.missingIdentity++;
+      socket.write('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
     const auth = await this.authorizer({
       type: 'REQUEST',
       methodArn: `arn:aws:execute-api:eu-west-1:123456789012:${API_ID}/${STAGE}/$connect`,
@@ -105,7 +123,9 @@ export class ChatFront {
     const authorizer = { principalId: auth.ok.principalId, ...auth.ok.context };
     const res = await this.invoke({ requestContext: this.context(connectionId, '$connect', authorizer), queryStringParameters: query });
     if (res?.statusCode !== 200) {
-      socket.write('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      // The integration's status refuses the handshake (429 for the per-user cap).
+      const status = typeof res?.statusCode === 'number' && res.statusCode >= 400 ? res.statusCode : 500;
+      socket.write(`HTTP/1.1 ${status} Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
       socket.destroy();
       return;
     }
