@@ -12,7 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ApiGatewayAccountLogging, ApiObservability, ApiObservabilityProps } from '../../src';
-import { alarmDeliveryProblems, retainedLogGroupsWithFixedNames } from '../support/deploy-rules';
+import { alarmDeliveryProblems, retainedLogGroupsWithFixedNames, subscriptionDeadLetterProblems } from '../support/deploy-rules';
 
 function watched(props: ApiObservabilityProps = {}, apiId = 'abc1234567') {
   const stack = new Stack(new App(), 'S');
@@ -100,6 +100,22 @@ describe('a topic alone notifies no one: subscriptions through props', () => {
     t.resourceCountIs('AWS::SNS::Subscription', 3);
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: Match.stringLikeRegexp('ObsAlarmTopic') } });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs' });
+  });
+
+  test('rule: e-mail subscriptions have a dead-letter queue SNS may send to and whose key SNS may use', () => {
+    // GIVEN a subscription without one (a violation), and the library's (compliant) subscriptions
+    const bare = new Stack(new App(), 'Bare');
+    new sns.Topic(bare, 'T').addSubscription(new subscriptions.EmailSubscription('ops@example.com'));
+    expect(subscriptionDeadLetterProblems(Template.fromStack(bare).toJSON())).toEqual([expect.stringMatching(/no dead-letter queue/)]);
+    for (const encryptionKey of [undefined, 'given'] as const) {
+      const stack = new Stack(new App(), 'S');
+      const key = encryptionKey ? new kms.Key(stack, 'MyKey', { enableKeyRotation: true }) : undefined;
+      new ApiObservability(stack, 'Obs', { alarmEmails: ['ops@example.com', 'oncall@example.com'], encryptionKey: key });
+      const t = Template.fromStack(stack);
+      expect(subscriptionDeadLetterProblems(t.toJSON())).toEqual([]);
+      t.resourceCountIs('AWS::SQS::Queue', 1);
+      t.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue(), MessageRetentionPeriod: 1209600 });
+    }
   });
 
   test('e-mail subscriptions also work on a given (even imported) topic', () => {

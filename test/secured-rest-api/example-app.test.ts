@@ -8,7 +8,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { ObservabilityStack, OrdersApiStack } from '../../examples/app';
 import { ApiAuthorization, SecuredRestApi } from '../../src';
-import { alarmDeliveryProblems, cacheKeyProblems, retainedLogGroupsWithFixedNames, unmappedIntegrationPathParameters } from '../support/deploy-rules';
+import {
+  alarmDeliveryProblems, cacheKeyProblems, retainedLogGroupsWithFixedNames, subscriptionDeadLetterProblems, unmappedIntegrationPathParameters,
+} from '../support/deploy-rules';
 import { newStack } from '../support/fixtures';
 
 describe('rule: every {x} of an HTTP integration URI has an integration.request.path.x mapping', () => {
@@ -37,6 +39,7 @@ describe('the example stacks pass the other deploy-time rules', () => {
     expect(cacheKeyProblems(t.toJSON())).toEqual([]);
     expect(retainedLogGroupsWithFixedNames(t.toJSON())).toEqual([]);
     expect(alarmDeliveryProblems(t.toJSON())).toEqual([]);
+    expect(subscriptionDeadLetterProblems(t.toJSON())).toEqual([]);
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'orders-oncall@example.com' });
   });
 
@@ -44,6 +47,7 @@ describe('the example stacks pass the other deploy-time rules', () => {
     const t = Template.fromStack(new ObservabilityStack(new App(), 'ExampleObservability'));
     expect(retainedLogGroupsWithFixedNames(t.toJSON())).toEqual([]);
     expect(alarmDeliveryProblems(t.toJSON())).toEqual([]);
+    expect(subscriptionDeadLetterProblems(t.toJSON())).toEqual([]);
     t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'api-oncall@example.com' });
   });

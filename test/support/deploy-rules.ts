@@ -161,3 +161,35 @@ export function unmappedIntegrationPathParameters(template: Template): string[] 
   }
   return problems;
 }
+
+/**
+ * An SNS subscription's dead-letter queue receives only what SNS may send: the queue policy must allow
+ * `sns.amazonaws.com` to `sqs:SendMessage`, and an encrypted queue's key policy must let SNS use the key
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-configure-dead-letter-queue.html,
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-enable-encryption-for-topic-sqs-queue-subscriptions.html).
+ * Returns one line per violation; subscriptions without a dead-letter queue are reported too.
+ */
+export function subscriptionDeadLetterProblems(template: Template): string[] {
+  const all = template.Resources ?? {};
+  const problems: string[] = [];
+  for (const [id, subscription] of resources(template, 'AWS::SNS::Subscription')) {
+    const queueId = refOf(subscription.Properties?.RedrivePolicy?.deadLetterTargetArn);
+    if (!queueId || all[queueId]?.Type !== 'AWS::SQS::Queue') {
+      problems.push(`${id}: no dead-letter queue of this template (undeliverable notifications are dropped)`);
+      continue;
+    }
+    const queueStatements = resources(template, 'AWS::SQS::QueuePolicy')
+      .filter(([, p]) => list(p.Properties?.Queues).some((q) => refOf(q) === queueId))
+      .flatMap(([, p]) => list(p.Properties?.PolicyDocument?.Statement));
+    if (!queueStatements.some((s) => statementAllows(s, 'sns.amazonaws.com', ['sqs:SendMessage']))) {
+      problems.push(`${id}: the policy of dead-letter queue ${queueId} does not allow sns.amazonaws.com to sqs:SendMessage`);
+    }
+    const keyId = refOf(all[queueId].Properties?.KmsMasterKeyId);
+    if (keyId && all[keyId]?.Type === 'AWS::KMS::Key') {
+      if (!list(all[keyId].Properties?.KeyPolicy?.Statement).some((s) => statementAllows(s, 'sns.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey']))) {
+        problems.push(`${id}: dead-letter queue ${queueId} is encrypted with ${keyId}, whose key policy does not let sns.amazonaws.com use it`);
+      }
+    }
+  }
+  return problems;
+}

@@ -12,6 +12,9 @@
  *   the key policy (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
  *
  * A topic notifies no one until something subscribes to it: e-mail addresses or any `ITopicSubscription` can be given.
+ * The e-mail subscriptions the library creates share one KMS-encrypted dead-letter queue (SNS redrive policy), so a
+ * notification SNS cannot deliver is kept 14 days instead of dropped; SNS may send to it (queue policy, added by the
+ * subscription) and use its key (https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html).
  *
  * Internal: never exported from the package.
  */
@@ -21,12 +24,17 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { acknowledge } from './acknowledgements';
+import { createDeadLetterQueue } from './functions';
 import { checkPattern, checkUnique, warn } from './validation';
 
 /** The service principal that publishes alarm notifications. */
 export const CLOUDWATCH_PRINCIPAL = 'cloudwatch.amazonaws.com';
 
-/** What a publishing service needs on the KMS key of an encrypted topic. */
+/** The service principal that delivers notifications, to the dead-letter queue among others. */
+export const SNS_PRINCIPAL = 'sns.amazonaws.com';
+
+/** What a publishing service needs on the KMS key of an encrypted topic (and SNS on the key of an encrypted queue). */
 export const TOPIC_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*'];
 
 /** Options of `alarmTopic`. */
@@ -76,20 +84,33 @@ export function alarmTopic(scope: Construct, options: AlarmTopicOptions): sns.IT
         `${CLOUDWATCH_PRINCIPAL} to sns:Publish, or no alarm notification is delivered`,
     );
   }
+  const userKey = !options.keyCreatedByLibrary;
   const key = options.topic ? options.topic.masterKey : options.encryptionKey;
-  if (key && !(key === options.encryptionKey && options.keyCreatedByLibrary)) allowCloudWatchOnKey(scope, key);
+  if (key && (key !== options.encryptionKey || userKey)) {
+    allowServiceOnKey(scope, key, CLOUDWATCH_PRINCIPAL, 'CloudWatch cannot publish to the encrypted topic');
+  }
 
-  options.emails?.forEach((email) => topic.addSubscription(new subscriptions.EmailSubscription(email)));
+  if (options.emails?.length) {
+    const deadLetterQueue = createDeadLetterQueue(scope, 'AlarmDeliveryDlq', options.encryptionKey, 'of the alarm notifications SNS could not deliver');
+    acknowledge(deadLetterQueue, {
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the alarm topic\'s e-mail subscriptions (their SNS RedrivePolicy names it); ' +
+        'cdk-nag recognizes only SQS redrive policies and Lambda DeadLetterConfig as dead-letter references',
+    });
+    if (userKey) allowServiceOnKey(scope, options.encryptionKey, SNS_PRINCIPAL, 'SNS cannot move undeliverable notifications to the encrypted dead-letter queue');
+    options.emails.forEach((email) => topic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue })));
+  }
   options.subscriptions?.forEach((s) => topic.addSubscription(s));
   return topic;
 }
 
-/** Lets CloudWatch use a topic's key on behalf of this account (a warning when the key policy is out of reach). */
-function allowCloudWatchOnKey(scope: Construct, key: kms.IKey): void {
+/** Lets a service use a key on behalf of this account (a warning id `AlarmTopicKeyPolicy` when the key is imported). */
+function allowServiceOnKey(scope: Construct, key: kms.IKey, service: string, consequence: string): void {
   const added = key.addToResourcePolicy(
     new iam.PolicyStatement({
-      sid: 'AllowCloudWatchAlarmsToUseTheKey',
-      principals: [new iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
+      sid: `Allow${service.split('.')[0]}ForAlarmNotifications`,
+      principals: [new iam.ServicePrincipal(service)],
       actions: TOPIC_KEY_ACTIONS,
       resources: ['*'],
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
@@ -100,8 +121,8 @@ function allowCloudWatchOnKey(scope: Construct, key: kms.IKey): void {
     warn(
       scope,
       'AlarmTopicKeyPolicy',
-      `the alarm topic's KMS key ${describe(key.keyArn)} is imported, so its key policy cannot be extended: make sure it allows ` +
-        `${CLOUDWATCH_PRINCIPAL} ${TOPIC_KEY_ACTIONS.join(' and ')}, or CloudWatch cannot publish to the encrypted topic`,
+      `the KMS key ${describe(key.keyArn)} of the alarm notifications is imported, so its key policy cannot be extended: make sure it ` +
+        `allows ${service} ${TOPIC_KEY_ACTIONS.join(' and ')}, or ${consequence}`,
     );
   }
 }
