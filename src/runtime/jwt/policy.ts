@@ -69,20 +69,16 @@ export function routeArn(arn: MethodArn, method: string, path: string): string {
   return `${arn.prefix}:${arn.apiId}/${arn.stage}/${routeResource(method, path)}`;
 }
 
-function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string, context?: Record<string, string>): AuthorizerPolicy {
-  return {
-    principalId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: [resource] }] },
-    ...(context ? { context } : {}),
-  };
+function document(effect: 'Allow' | 'Deny', resource: string): AuthorizerPolicy['policyDocument'] {
+  return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: [resource] }] };
 }
 
 /** Allows exactly `resource` (a route pattern, or the `$connect` method ARN), passing `context` to the integration. */
 export function allowPolicy(principalId: string, resource: string, context: Record<string, string>): AuthorizerPolicy {
-  return policy(principalId, 'Allow', resource, context);
+  return { principalId, policyDocument: document('Allow', resource), context };
 }
 
 /** Explicitly denies `resource`: API Gateway answers 403. */
 export function denyPolicy(principalId: string, resource: string): AuthorizerPolicy {
-  return policy(principalId, 'Deny', resource);
+  return { principalId, policyDocument: document('Deny', resource) };
 }

@@ -22,6 +22,7 @@ const BACKCHANNEL_LOGOUT = 'http://schemas.openid.net/event/backchannel-logout';
 function typeOf(header: Record<string, unknown>): TokenKind | 'jwt' {
   const typ = header.typ;
   if (typ === undefined) return undefined;
+  if (typ === 'JWT') return 'jwt';
   if (typeof typ !== 'string') return 'other';
   const t = typ.toLowerCase().replace(/^application\//, '');
   if (t === 'jwt') return 'jwt';
