@@ -50,8 +50,10 @@ export interface ObservabilityOptions {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Customer-managed KMS key for log groups and the alarm topic. It must allow CloudWatch Logs
-   * (`logs.<region>.amazonaws.com`) and SNS to use it.
+   * Customer-managed KMS key for log groups, the alarm topic and its e-mail dead-letter queue. It must allow CloudWatch
+   * Logs (`logs.<region>.amazonaws.com`) to use it; statements letting CloudWatch (to publish alarms) and SNS (to
+   * move undeliverable notifications) use it are added to a key of the app, and an imported key warns
+   * (`cdk-apigateway-patterns:AlarmTopicKeyPolicy`).
    * @default - a key with rotation on is created
    */
   readonly encryptionKey?: kms.IKey;
