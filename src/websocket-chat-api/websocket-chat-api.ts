@@ -48,6 +48,8 @@ export class WebSocketChatApi extends Construct {
   public readonly table: dynamodb.ITable;
   /** The fan-out queue for very large rooms. */
   public readonly fanOutQueue: sqs.IQueue;
+  /** The fan-out queue's dead-letter queue (jobs that failed 3 receives, and refused jobs). */
+  public readonly fanOutDeadLetterQueue: sqs.IQueue;
   /** The handler of the message routes ($default, joinroom, leaveroom, sendmessage). */
   public readonly handler: lambda.IFunction;
   /** The handler of $connect and $disconnect. */
@@ -88,8 +90,9 @@ export class WebSocketChatApi extends Construct {
     const table = createConnectionTable(this, this.observability.encryptionKey);
     this.table = table;
 
-    const { queue } = createFanOutQueues(this, this.observability.encryptionKey, FAN_OUT_TIMEOUT);
+    const { queue, deadLetterQueue } = createFanOutQueues(this, this.observability.encryptionKey, FAN_OUT_TIMEOUT);
     this.fanOutQueue = queue;
+    this.fanOutDeadLetterQueue = deadLetterQueue;
     this.api = new apigwv2.WebSocketApi(this, 'Api', { routeSelectionExpression: '$request.body.action' });
     const connect = bindConnectAuthorization(this, props.authorization, props.tokenSource, hardening);
 
