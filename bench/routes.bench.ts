@@ -9,8 +9,12 @@
  * and measures in-process construction + app.synth() time (process.hrtime; median of 3 runs for N <= 400,
  * one run for N = 1000, after one warm-up of a small N per variant) and, over every `*.template.json` in the
  * assembly directory (nested templates included): stack count, max resources in one stack, largest template,
- * total bytes. A template over 500 resources or 1,000,000 bytes is flagged as not deployable (CDK's own
- * 500-resource synth guard is lifted via `@aws-cdk/core:stackResourceLimit: 0` so the baselines still synthesize).
+ * total bytes. "Deployable" means every template within CloudFormation's limits (500 resources, 1,000,000 bytes;
+ * CDK's own 500-resource synth guard is lifted via `@aws-cdk/core:stackResourceLimit: 0` so the baselines still
+ * synthesize) AND no finding of the library's DeployReadinessCheck (AWS's deploy-time rules: Lambda policy size,
+ * nested-stack API Gateway rates, cache keys, ...), listed by rule id. The API Gateway write calls a first deploy
+ * makes are counted from the templates (PutMethod, PutIntegration, method and integration responses,
+ * CreateResource, CreateModel, ...), with the time they take at the account's fixed 10 requests per second.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,7 +24,7 @@ import { ApiGatewayToLambda } from '@aws-solutions-constructs/aws-apigateway-lam
 import { App, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ApiAuthorization, SecuredRestApi } from '../src';
+import { ApiAuthorization, DeployReadinessCheck, SecuredRestApi } from '../src';
 import type { BenchResult } from './index';
 
 const SIZES = [10, 100, 400, 1000];
@@ -38,6 +42,35 @@ interface Sample {
   readonly maxResources: number;
   readonly maxBytes: number;
   readonly totalBytes: number;
+  /** Deploy-readiness findings by rule id. */
+  readonly findings: Record<string, number>;
+  /** API Gateway write calls of a first deploy. */
+  readonly apiCalls: number;
+}
+
+/** API Gateway's fixed control-plane rate per account and region (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html). */
+const API_GATEWAY_RPS = 10;
+
+/** The API Gateway write calls CloudFormation makes to create a resource (reads and retries not counted). */
+function apiGatewayCalls(resource: any): number {
+  const p = resource.Properties ?? {};
+  switch (resource.Type) {
+    case 'AWS::ApiGateway::Method': // PutMethod, PutIntegration, PutMethodResponse and PutIntegrationResponse each
+      return 1 + (p.Integration ? 1 : 0) + (p.MethodResponses ?? []).length + (p.Integration?.IntegrationResponses ?? []).length;
+    case 'AWS::ApiGateway::Stage': // CreateStage, then UpdateStage for method settings
+      return 2;
+    default:
+      return resource.Type.startsWith('AWS::ApiGateway::') ? 1 : 0;
+  }
+}
+
+/** Deploy-readiness findings of an assembly, by rule id. */
+function readiness(assembly: { readonly stacks: { readonly templateFullPath: string; readonly hierarchicalId: string }[] }, app: App): Record<string, number> {
+  const stackTemplates = assembly.stacks.map((s) => ({ templatePath: s.templateFullPath, stackConstructPath: s.hierarchicalId, accountId: undefined, region: undefined }));
+  const report = new DeployReadinessCheck().validate({ templatePaths: stackTemplates.map((s) => s.templatePath), stackTemplates, appConstruct: app });
+  const out: Record<string, number> = {};
+  for (const v of report.violations) out[v.ruleName] = (out[v.ruleName] ?? 0) + 1;
+  return out;
 }
 
 function route(i: number): { method: string; path: string } {
@@ -85,16 +118,20 @@ function synthOnce(variant: Variant, routes: number): Sample {
   let maxResources = 0;
   let maxBytes = 0;
   let totalBytes = 0;
+  let apiCalls = 0;
   for (const file of fs.readdirSync(assembly.directory).filter((f) => f.endsWith('.template.json'))) {
     const text = fs.readFileSync(path.join(assembly.directory, file), 'utf8');
     const bytes = Buffer.byteLength(text);
     stacks++;
-    maxResources = Math.max(maxResources, Object.keys(JSON.parse(text).Resources ?? {}).length);
+    const resources = Object.values<any>(JSON.parse(text).Resources ?? {});
+    maxResources = Math.max(maxResources, resources.length);
+    apiCalls += resources.reduce((n, r) => n + apiGatewayCalls(r), 0);
     maxBytes = Math.max(maxBytes, bytes);
     totalBytes += bytes;
   }
+  const findings = readiness(assembly, app);
   fs.rmSync(assembly.directory, { recursive: true, force: true });
-  return { ms, stacks, maxResources, maxBytes, totalBytes };
+  return { ms, stacks, maxResources, maxBytes, totalBytes, findings, apiCalls };
 }
 
 function measure(variant: Variant, routes: number): Sample {
@@ -107,6 +144,7 @@ function deployable(s: Sample): string {
   const reasons: string[] = [];
   if (s.maxResources > MAX_RESOURCES) reasons.push(`>${MAX_RESOURCES} resources`);
   if (s.maxBytes > MAX_TEMPLATE_BYTES) reasons.push('>1 MB template');
+  for (const [rule, count] of Object.entries(s.findings)) reasons.push(`${rule} x${count}`);
   return reasons.length === 0 ? 'yes' : `no (${reasons.join(', ')})`;
 }
 
@@ -123,7 +161,7 @@ export async function run(): Promise<BenchResult> {
       const s = measure(variant, routes);
       byVariant[variant] = s;
       rows.push([routes, variant, s.stacks, s.maxResources, s.maxBytes, s.totalBytes, Math.round(s.totalBytes / routes),
-        Math.round(s.ms), round(s.ms / routes, 2), deployable(s)]);
+        Math.round(s.ms), round(s.ms / routes, 2), s.apiCalls, Math.round(s.apiCalls / API_GATEWAY_RPS), deployable(s)]);
     }
     const { ours, L2, SC } = byVariant;
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
@@ -140,9 +178,11 @@ export async function run(): Promise<BenchResult> {
   }
   return {
     title: `Routes: ours (SecuredRestApi, JWT) vs L2 LambdaRestApi vs Solutions Constructs ApiGatewayToLambda (synth ms median of 3; CDK_VALIDATION=${process.env.CDK_VALIDATION ?? 'unset'})`,
-    columns: ['routes', 'variant', 'stacks', 'max resources', 'max template bytes', 'total bytes', 'bytes/route', 'synth ms', 'ms/route', 'deployable'],
+    columns: ['routes', 'variant', 'stacks', 'max resources', 'max template bytes', 'total bytes', 'bytes/route', 'synth ms', 'ms/route',
+      'API GW writes', `min s at ${API_GATEWAY_RPS}/s`, 'deployable'],
     rows,
     notes: ['ratios (same N, so per-route ratios equal totals ratios), and the cost of each added route:', ...ratios,
-      `deployable: every template <= ${MAX_RESOURCES} resources and <= ${MAX_TEMPLATE_BYTES.toLocaleString('en-US')} bytes`],
+      `deployable: every template <= ${MAX_RESOURCES} resources and <= ${MAX_TEMPLATE_BYTES.toLocaleString('en-US')} bytes, and no DeployReadinessCheck finding (rule x count otherwise)`,
+      `API GW writes: API Gateway write calls of a first deploy, counted from the templates; min s: at the account's fixed ${API_GATEWAY_RPS} requests/s`],
   };
 }

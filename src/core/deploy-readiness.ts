@@ -71,8 +71,8 @@ export interface DeployReadinessCheckProps {
 export class DeployReadinessCheck implements IPolicyValidationPlugin {
   /** The plugin's name; its findings are acknowledged as `DeployReadiness::<rule id>`. */
   public readonly name = 'DeployReadiness';
-  /** The ids of the rules this instance runs. */
-  public readonly ruleIds: string[];
+  /** The ids of the rules this instance runs (always set; optional in IPolicyValidationPlugin). */
+  public readonly ruleIds?: string[];
   private readonly rules: readonly DeployRule[];
 
   constructor(props: DeployReadinessCheckProps = {}) {

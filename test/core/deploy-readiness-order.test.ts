@@ -42,13 +42,13 @@ describe('ByNameOrder: WebSocket stage RouteSettings', () => {
   test('a direct or a transitive dependency (stage -> deployment -> route) passes', () => {
     const direct = stack();
     const a = webSocketApi(direct, ['sendmessage']);
-    stageWithSettings(direct, a.api, ['sendmessage']).addDependency(a.routes[0]);
+    stageWithSettings(direct, a.api, ['sendmessage']).addResourceDependency(a.routes[0]);
     expect(findingsOf(direct, 'ByNameOrder')).toEqual([]);
 
     const transitive = stack();
     const b = webSocketApi(transitive, ['sendmessage', '$connect']);
     const deployment = new apigatewayv2.CfnDeployment(transitive, 'Deployment', { apiId: b.api.ref });
-    for (const r of b.routes) deployment.addDependency(r);
+    for (const r of b.routes) deployment.addResourceDependency(r);
     const stage = stageWithSettings(transitive, b.api, ['sendmessage', '$connect']);
     stage.deploymentId = deployment.ref;
     expect(findingsOf(transitive, 'ByNameOrder')).toEqual([]);
@@ -70,7 +70,7 @@ describe('ByNameOrder: WebSocket stage RouteSettings', () => {
       const routes = new NestedStack(s, 'Routes');
       new apigatewayv2.CfnRoute(routes, 'Route', { apiId: api.ref, routeKey: 'sendmessage' });
       const stage = stageWithSettings(s, api, ['sendmessage']);
-      if (ordered) stage.addDependency(routes.nestedStackResource!);
+      if (ordered) stage.addResourceDependency(routes.nestedStackResource!);
       return s;
     };
     expect(findingsOf(build(true), 'ByNameOrder')).toEqual([]);
