@@ -1,12 +1,14 @@
 /**
  * Deploy readiness, size quotas: each rule at its AWS limit and one past it, with the limit's source.
  */
-import { CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
+import { Aws, CfnResource, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ApiAuthorization, SecuredRestApi } from '../../src';
+import { estimatedLength, UNRESOLVED_LENGTH } from '../../src/core/deploy-readiness/intrinsics';
+import { TemplateSet } from '../../src/core/deploy-readiness/model';
 import { findingsOf, stack } from './deploy-readiness/support';
 
 function inlineFunction(scope: Stack, id: string, environment?: Record<string, string>): lambda.Function {
@@ -166,5 +168,28 @@ describe('LambdaResourcePolicySize', () => {
     for (let i = 0; i < 35; i++) permission(s, i);
     for (let i = 35; i < 70; i++) permission(nested, i);
     expect(findingsOf(s, 'LambdaResourcePolicySize')).toEqual([expect.objectContaining({ path: 'Test/Fn/Resource', message: expect.stringContaining('70 permissions') })]);
+  });
+});
+
+describe('how unresolved values are estimated', () => {
+  test('pseudo parameters at their longest, API Gateway ids at 10, literal names exactly, nested parameters through the parent, others at 128', () => {
+    const s = stack();
+    const api = new apigateway.CfnRestApi(s, 'Api', { name: 'api' });
+    const stage = new apigateway.CfnStage(s, 'Stage', { restApiId: api.ref, stageName: 'prod' });
+    const queue = new sqs.Queue(s, 'Queue');
+    const nested = new NestedStack(s, 'Nested');
+    new CfnResource(nested, 'Uses', { type: 'AWS::SQS::Queue', properties: { Tags: [{ Key: 'api', Value: api.ref }] } });
+    const assembly = (Stage.of(s) as Stage).synth();
+    const templates = TemplateSet.load([assembly.getStackByName('Test').templateFullPath]);
+    const [own, child] = templates.files;
+    const length = (value: unknown, file = own) => estimatedLength(templates, file, value);
+    expect(length(s.resolve(Aws.REGION))).toBe(14);
+    expect(length(s.resolve(api.ref))).toBe(10);
+    expect(length(s.resolve(api.attrRootResourceId))).toBe(10);
+    expect(length(s.resolve(stage.ref))).toBe(4);
+    expect(length(s.resolve(queue.queueArn))).toBe(UNRESOLVED_LENGTH);
+    expect(length(s.resolve(`arn:${Aws.PARTITION}:execute-api:${Aws.REGION}:${Aws.ACCOUNT_ID}:${api.ref}/*`))).toBe(4 + 10 + 13 + 14 + 1 + 12 + 1 + 10 + 2);
+    const tag = child.template.Resources!.Uses.Properties!.Tags[0].Value;
+    expect(length(tag, child)).toBe(10);
   });
 });

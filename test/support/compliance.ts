@@ -260,6 +260,7 @@ function templateCheckerFindings(templates: TemplateRef[], index: Map<string, Cf
  * a plugin finding acknowledged as exactly `DeployReadiness::<rule id>` on the resource or a parent: so does this.
  */
 function deployReadinessFindings(stack: Stack, templates: TemplateRef[], index: Map<string, CfnResource>): ComplianceFinding[] {
+  if (templates.length === 0) return [];
   const own = templates[0].file;
   const report = new DeployReadinessCheck().validate({
     templatePaths: [own],

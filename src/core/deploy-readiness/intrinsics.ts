@@ -29,6 +29,29 @@ const PSEUDO_LENGTH: Record<string, number> = {
   'AWS::NoValue': 0,
 };
 
+/** The longest value `Ref` returns for types whose ids are short and fixed in form (API Gateway ids: 10 characters). */
+const REF_LENGTH: Record<string, number> = {
+  'AWS::ApiGateway::RestApi': 10,
+  'AWS::ApiGateway::Resource': 10,
+  'AWS::ApiGateway::Deployment': 10,
+  'AWS::ApiGateway::Authorizer': 10,
+  'AWS::ApiGateway::RequestValidator': 10,
+  'AWS::ApiGatewayV2::Api': 10,
+  'AWS::ApiGatewayV2::Deployment': 10,
+  'AWS::Lambda::Function': 64,
+};
+/** Attributes that are such ids. */
+const ID_ATTRIBUTES = new Set(['RestApiId', 'RootResourceId', 'ResourceId', 'ApiId', 'DeploymentId', 'AuthorizerId']);
+/** Types whose `Ref` is the name property, exact when that name is a literal. */
+const REF_IS_NAME: Record<string, string> = {
+  'AWS::ApiGateway::Stage': 'StageName',
+  'AWS::ApiGatewayV2::Stage': 'StageName',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::DynamoDB::Table': 'TableName',
+  'AWS::IAM::Role': 'RoleName',
+};
+
 const MAX_DEPTH = 12;
 
 export function isObject(value: unknown): value is Record<string, any> {
@@ -149,16 +172,25 @@ export function render(set: TemplateSet, file: TemplateFile, value: unknown, dep
 
 /**
  * The length of a value once resolved, estimated conservatively: literal text exactly, pseudo parameters at
- * their longest, nested-stack parameters through the parent's value, any other reference as UNRESOLVED_LENGTH.
+ * their longest, nested-stack parameters through the parent's value, API Gateway ids at 10 characters and
+ * function names at 64 (their maximum), a `Ref` that returns a literal name property as that name, any other
+ * reference as UNRESOLVED_LENGTH.
  */
 export function estimatedLength(set: TemplateSet, file: TemplateFile, value: unknown, depth = 0): number {
   if (typeof value === 'string') return Buffer.byteLength(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value).length;
   if (depth > MAX_DEPTH || !isObject(value)) return UNRESOLVED_LENGTH;
-  if (typeof value.Ref === 'string') {
+  if (typeof value.Ref === 'string' || 'Fn::GetAtt' in value) {
     if (value.Ref in PSEUDO_LENGTH) return PSEUDO_LENGTH[value.Ref];
-    const parameter = set.resource(file, value.Ref) ? undefined : parameterValue(set, file, value.Ref);
-    return parameter ? estimatedLength(set, parameter.file, parameter.value, depth + 1) : UNRESOLVED_LENGTH;
+    const parameter = typeof value.Ref === 'string' && !set.resource(file, value.Ref) ? parameterValue(set, file, value.Ref) : undefined;
+    if (parameter) return estimatedLength(set, parameter.file, parameter.value, depth + 1);
+    const target = targetOf(set, file, value);
+    if (!target) return UNRESOLVED_LENGTH;
+    const { Type: type, Properties: props } = target.ref.resource;
+    if (target.attribute) return ID_ATTRIBUTES.has(target.attribute) ? 10 : UNRESOLVED_LENGTH;
+    const name = props?.[REF_IS_NAME[type]];
+    if (typeof name === 'string') return Buffer.byteLength(name);
+    return REF_LENGTH[type] ?? UNRESOLVED_LENGTH;
   }
   if (Array.isArray(value['Fn::Join']) && Array.isArray(value['Fn::Join'][1])) {
     const [separator, parts] = value['Fn::Join'] as [string, unknown[]];
