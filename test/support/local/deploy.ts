@@ -105,7 +105,7 @@ export async function runCustomResources(cloud: LocalCloud, tls: LoopbackCertifi
       const path = `/${randomUUID()}`;
       const answer = new Promise<any>((resolve, reject) => {
         answers.set(path, resolve);
-        setTimeout(() => reject(new NotModelled(where, 'a custom resource that did not answer within 30 s')), 30_000).unref();
+        setTimeout(() => reject(new NotModelled(where, `a custom resource that did not answer within 30 s (its output: ${fn.output.slice(-1500)})`)), 30_000).unref();
       });
       const invoked = fn.invoke({
         RequestType: 'Create',

@@ -66,6 +66,8 @@ export class Resolver {
   constructor(
     public readonly env: LocalEnvironment = LOCAL_ENVIRONMENT,
     private readonly override?: PhysicalOverride,
+    /** Every stack of the assembly, for Fn::ImportValue. */
+    private readonly stacks: readonly LoadedStack[] = [],
   ) {}
 
   /** `arn:{partition}:{service}:{region}:{account}:{resource}`. */
@@ -141,6 +143,8 @@ export class Resolver {
       }
       case 'Fn::Sub':
         return this.sub(stack, arg, where);
+      case 'Fn::ImportValue':
+        return this.importValue(this.resolveString(stack, arg, where), where);
       case 'Fn::Base64':
         return Buffer.from(this.resolveString(stack, arg, where)).toString('base64');
       case 'Fn::FindInMap': {
@@ -152,6 +156,16 @@ export class Resolver {
       default:
         throw new NotModelled(where, `the intrinsic ${fn}`);
     }
+  }
+
+  /** An export of another stack of the assembly (`Outputs.X.Export.Name`). */
+  private importValue(name: string, where: string): any {
+    for (const stack of this.stacks) {
+      for (const output of Object.values<any>(stack.template.Outputs ?? {})) {
+        if (output.Export && this.resolve(stack, output.Export.Name, where) === name) return this.resolve(stack, output.Value, `${where} (export ${name})`);
+      }
+    }
+    throw new NotModelled(where, `Fn::ImportValue of ${name}, which no stack of the assembly exports`);
   }
 
   private sub(stack: LoadedStack, arg: any, where: string): string {

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CloudAssembly, TemplateResource, allResources, loadAssembly } from './assembly';
+import { CloudAssembly, TemplateResource, allResources, allStacks, loadAssembly } from './assembly';
 import { ControlPlane, runCustomResources } from './deploy';
 import { LocalDynamoDb } from './dynamo';
 import { FrontContext, InvocationDenied } from './front-context';
@@ -30,8 +30,8 @@ import { LoopbackCertificate, loopbackCertificate } from '../tls';
 
 /** An explicit replacement of rendered environment values, printed by whoever uses it. */
 export interface EnvironmentOverride {
-  /** Functions whose logical id starts with this. */
-  readonly logicalIdPrefix: string;
+  /** Functions whose rendered environment has this variable. */
+  readonly whenVariable: string;
   readonly variables: Record<string, string>;
   readonly reason: string;
 }
@@ -91,7 +91,7 @@ export class LocalCloud implements FrontContext {
       const name = defaults.attributes.QueueName;
       const url = `${this.sqs.endpoint}/${this.account}/${name}`;
       return { ref: url, attributes: { ...defaults.attributes, QueueUrl: url } };
-    });
+    }, allStacks(assembly));
   }
 
   public log(line: string): void {
@@ -233,7 +233,7 @@ export class LocalCloud implements FrontContext {
   private applyOverrides(d: FunctionDefinition): FunctionDefinition {
     const environment = { ...d.environment };
     for (const o of this.options.overrides ?? []) {
-      if (!d.resource.logicalId.startsWith(o.logicalIdPrefix)) continue;
+      if (!(o.whenVariable in d.environment)) continue;
       for (const [key, value] of Object.entries(o.variables)) {
         this.overridden.push(`${d.resource.stack.path}/${d.resource.logicalId} ${key}: ${JSON.stringify(environment[key] ?? null)} -> ${JSON.stringify(value)} (${o.reason})`);
         environment[key] = value;

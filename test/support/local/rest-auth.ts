@@ -16,6 +16,8 @@
  *   an ID token (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-enable-cognito-user-pool.html).
  */
 import { JwtRsaVerifier } from 'aws-jwt-verify';
+import { SimpleFetcher } from 'aws-jwt-verify/https';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { FrontContext, headerValue } from './front-context';
 import { RestAuthorizerModel, RestMethodModel } from './rest-model';
 import { evaluate } from '../iam-policy';
@@ -40,6 +42,8 @@ export type AuthorizationOutcome =
 export interface LocalUserPool {
   readonly issuer: string;
   readonly jwksUri: string;
+  /** PEM of the CA the JWKS endpoint's certificate chains to (a local HTTPS issuer). @default - the system's CAs */
+  readonly ca?: string;
 }
 
 const unauthorized: AuthorizationOutcome = { status: 401, responseType: 'UNAUTHORIZED', message: 'Unauthorized' };
@@ -106,7 +110,9 @@ export class RestAuthorization {
     if (!pool) return { status: 500, responseType: 'AUTHORIZER_CONFIGURATION_ERROR', message: `no local issuer for the user pools ${a.providerArns.join(', ')}` };
     let verifier = this.verifiers.get(pool[0]);
     if (!verifier) {
-      verifier = JwtRsaVerifier.create({ issuer: pool[1].issuer, jwksUri: pool[1].jwksUri, audience: null });
+      const fetcher = new SimpleFetcher({ defaultRequestOptions: pool[1].ca ? { ca: pool[1].ca } : {} });
+      const jwksCache = new SimpleJwksCache({ fetcher });
+      verifier = JwtRsaVerifier.create({ issuer: pool[1].issuer, jwksUri: pool[1].jwksUri, audience: null }, { jwksCache });
       this.verifiers.set(pool[0], verifier);
     }
     let claims: Record<string, unknown>;
