@@ -7,9 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ApiAuthorization, SecuredRestApi } from '../../src';
+import { findingsOf, stack } from './deploy-readiness/support';
 import { estimatedLength, UNRESOLVED_LENGTH } from '../../src/core/deploy-readiness/intrinsics';
 import { TemplateSet } from '../../src/core/deploy-readiness/model';
-import { findingsOf, stack } from './deploy-readiness/support';
 
 function inlineFunction(scope: Stack, id: string, environment?: Record<string, string>): lambda.Function {
   return new lambda.Function(scope, id, {
