@@ -11,6 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { DeployReadinessCheck } from '../../src';
 import { readinessFindings } from './deploy-readiness/support';
+import { complianceFindings, formatFindings } from '../support/compliance';
 
 const reserving = (scope: Construct, id = 'Fn') =>
   new lambda.Function(scope, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('x'), reservedConcurrentExecutions: 2 });
@@ -84,5 +85,20 @@ describe('DeployReadinessCheck over templates', () => {
     for (const id of ids) {
       expect({ id, inDocs: docs.includes(`\`${id}\``), inReadme: readme.includes(`\`${id}\``) }).toEqual({ id, inDocs: true, inReadme: true });
     }
+  });
+});
+
+describe('the compliance harness', () => {
+  const only = { nag: false, guard: false, templateChecker: false };
+
+  test('reports deploy-readiness findings as source DeployReadiness, and drops them when acknowledged as the framework does', () => {
+    const stack = new Stack(new App(), 'Test');
+    reserving(stack, 'A');
+    Validations.of(reserving(stack, 'B')).acknowledge({ id: 'DeployReadiness::ReservedConcurrency', reason: REASON });
+    Validations.of(reserving(stack, 'C')).acknowledge({ id: 'ReservedConcurrency', reason: REASON });
+    expect(formatFindings(complianceFindings(stack, only)).map((f) => f.split(':')[0])).toEqual([
+      'DeployReadiness ReservedConcurrency Test/A/Resource',
+      'DeployReadiness ReservedConcurrency Test/C/Resource',
+    ]);
   });
 });
