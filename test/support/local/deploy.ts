@@ -117,7 +117,8 @@ export async function runCustomResources(cloud: LocalCloud, tls: LoopbackCertifi
         ResourceType: r.type,
         ResourceProperties: properties,
       });
-      const body = await answer;
+      const failed = invoked.then((out) => ('error' in out ? { Status: 'FAILED', Reason: `${out.error.errorType}: ${out.error.errorMessage}` } : answer));
+      const body = await Promise.race([answer, failed]);
       await invoked;
       if (body.Status !== 'SUCCESS') throw new Error(`${where}: the custom resource answered ${body.Status}: ${body.Reason} (the deployment would fail)`);
       done.push(`${where} (${r.type}): SUCCESS`);

@@ -135,6 +135,8 @@ export interface RuntimeEnvironment {
   readonly endpoints: Record<string, string>;
   /** Extra CA certificates the function trusts (local HTTPS stand-ins). */
   readonly extraCaCerts?: string;
+  /** The directory standing for /var/runtime/node_modules (./runtime-modules.ts). */
+  readonly runtimeModules: string;
 }
 
 /** One execution environment: a child process that runs one invocation at a time, as Lambda's do. */
@@ -169,7 +171,8 @@ export class LocalFunction {
   public get processEnvironment(): Record<string, string> {
     const d = this.definition;
     const runtimeDir = path.dirname(process.execPath);
-    const nodePath = d.optDir ? [path.join(d.optDir, 'nodejs', 'node_modules'), d.optDir].join(path.delimiter) : undefined;
+    // Lambda's Node.js runtimes put the layers and the runtime's own modules (the AWS SDK v3) on NODE_PATH.
+    const nodePath = [...(d.optDir ? [path.join(d.optDir, 'nodejs', 'node_modules'), d.optDir] : []), this.runtime.runtimeModules].join(path.delimiter);
     return {
       PATH: `${runtimeDir}${path.delimiter}/usr/local/bin:/usr/bin:/bin`,
       LANG: 'en_US.UTF-8',
@@ -187,7 +190,7 @@ export class LocalFunction {
       AWS_SECRET_ACCESS_KEY: this.runtime.credentials.secretAccessKey,
       AWS_SESSION_TOKEN: this.runtime.credentials.sessionToken,
       LAMBDA_TASK_ROOT: d.codeDir,
-      ...(nodePath ? { NODE_PATH: nodePath } : {}),
+      NODE_PATH: nodePath,
       ...this.runtime.endpoints,
       ...(this.runtime.extraCaCerts ? { NODE_EXTRA_CA_CERTS: this.runtime.extraCaCerts } : {}),
       LOCAL_FUNCTION_TIMEOUT: String(d.timeoutSeconds),

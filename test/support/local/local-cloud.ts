@@ -22,6 +22,7 @@ import { LOCAL_ENVIRONMENT, NotModelled, Resolver, stableId } from './intrinsics
 import { LambdaPermissions } from './lambda-permissions';
 import { RestFront, RestFrontOptions } from './rest-front';
 import { restModels } from './rest-model';
+import { runtimeModules } from './runtime-modules';
 import { IssuedCredential } from './sigv4';
 import { LocalSqs } from './sqs';
 import { WebSocketFront } from './websocket-front';
@@ -72,6 +73,7 @@ export class LocalCloud implements FrontContext {
   public readonly controlPlane: ControlPlane;
   private tls?: LoopbackCertificate;
   private caFile?: string;
+  private modules?: string;
   private readonly rewrites = new Map<string, string>();
   private readonly scratch: string[] = [];
   private roles!: RolePolicies;
@@ -158,7 +160,11 @@ export class LocalCloud implements FrontContext {
         AWS_ENDPOINT_URL_SQS: this.sqs.endpoint,
         AWS_ENDPOINT_URL_API_GATEWAY: this.controlPlane.endpoint,
       };
-      const runtime = { region: this.region, credentials: credential, endpoints, extraCaCerts: this.caFile };
+      if (!this.modules) {
+        this.modules = runtimeModules();
+        this.scratch.push(path.dirname(this.modules));
+      }
+      const runtime = { region: this.region, credentials: credential, endpoints, extraCaCerts: this.caFile, runtimeModules: this.modules };
       const fn = new LocalFunction(d, runtime, this.options.echoLogs);
       this.functions.set(d.arn, fn);
     }

@@ -1,8 +1,19 @@
-// Preloaded (`node --require`) into every local function: the function may open connections to the loopback
-// interface only, where the local stand-ins listen. Anything else (a real AWS endpoint, a JWKS on the internet)
+// Preloaded (`node --require`) into every local function. It may open connections to the loopback interface
+// only, where the local stand-ins listen. Anything else (a real AWS endpoint, a JWKS on the internet)
 // fails at once with an error naming the host, instead of hanging or reaching out.
 'use strict';
+const Module = require('node:module');
 const net = require('node:net');
+const path = require('node:path');
+
+// Module resolution as in /var/task: the function's code finds node_modules inside its code directory and on
+// NODE_PATH (the layers, the runtime's SDK) only, never in a directory above the code (this checkout's).
+const taskRoot = process.env.LAMBDA_TASK_ROOT + path.sep;
+const nodeModulePaths = Module._nodeModulePaths;
+Module._nodeModulePaths = (from) => {
+  const paths = nodeModulePaths(from);
+  return (from + path.sep).startsWith(taskRoot) ? paths.filter((p) => p.startsWith(taskRoot)) : paths;
+};
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '::ffff:127.0.0.1']);
 const original = net.Socket.prototype.connect;

@@ -1,0 +1,74 @@
+/**
+ * The rules of the local cloud itself, each an AWS behaviour the assembly-driven fronts rely on:
+ * - the Lambda Node.js runtime provides the AWS SDK v3 and nothing else; a function reaches only what its
+ *   environment gives it (here: the loopback stand-ins);
+ * - API Gateway invokes a function only when a Lambda permission matches the calling method's ARN;
+ * - what the fronts do not model makes them refuse to start, naming it.
+ */
+import { Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ApiAuthorization, SecuredRestApi, WebSocketChatApi } from '../../src';
+import { startLocalCloud } from '../support/local/local-cloud';
+import { synthesize } from '../support/local/synth';
+
+/** Reports which modules it can load and whether it can reach a non-loopback address. */
+const PROBE = `exports.handler = async () => {
+  const can = (m) => { try { require(m); return true; } catch { return false; } };
+  const reach = await new Promise((resolve) => {
+    const socket = require('node:net').connect(443, '192.0.2.1');
+    socket.on('connect', () => { socket.destroy(); resolve('connected'); });
+    socket.on('error', (e) => resolve(e.message));
+  });
+  return { statusCode: 200, body: JSON.stringify({ sdk: can('@aws-sdk/client-dynamodb'), ws: can('ws'), cdk: can('aws-cdk-lib'), reach }) };
+};`;
+
+function probeApp(mutate: (fn: lambda.Function, api: SecuredRestApi) => void = () => undefined): string {
+  return synthesize((app) => {
+    const stack = new Stack(app, 'RuntimeE2E');
+    const api = new SecuredRestApi(stack, 'Api', { authorization: ApiAuthorization.none() });
+    const fn = new lambda.Function(stack, 'Probe', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline(PROBE) });
+    api.addRoute('GET', '/probe', new apigateway.LambdaIntegration(fn));
+    mutate(fn, api);
+  });
+}
+
+test('functions load the AWS SDK v3 from the runtime but no other package of this checkout, and reach only 127.0.0.1', async () => {
+  // https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html: the Node.js runtimes include the SDK v3.
+  const cloud = await startLocalCloud(probeApp());
+  try {
+    const res = await fetch(`${cloud.rest[0].url()}/probe`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ sdk: true, ws: false, cdk: false });
+    expect(body.reach).toMatch(/not a local stand-in/);
+  } finally {
+    await cloud.close();
+  }
+}, 120_000);
+
+test('a Lambda permission that does not match the method ARN: 500 and the function is never invoked', async () => {
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html#apigateway-permissions
+  const cloud = await startLocalCloud(
+    probeApp((fn) => {
+      for (const p of fn.stack.node.findAll().filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission)) {
+        p.addPropertyOverride('SourceArn', 'arn:aws:execute-api:eu-west-1:123456789012:otherapi00/*');
+      }
+    }),
+  );
+  try {
+    const res = await fetch(`${cloud.rest[0].url()}/probe`);
+    expect(res.status).toBe(500);
+    expect(cloud.fn('Probe').invocations).toHaveLength(0);
+    expect(cloud.logs.some((l) => l.includes('Invalid permissions on Lambda function'))).toBe(true);
+  } finally {
+    await cloud.close();
+  }
+}, 120_000);
+
+test('an assembly using what the fronts do not model (IAM on $connect) is refused at start, naming it', async () => {
+  const dir = synthesize((app) => {
+    new WebSocketChatApi(new Stack(app, 'IamChat'), 'Chat', { authorization: ApiAuthorization.iam() });
+  });
+  await expect(startLocalCloud(dir)).rejects.toThrow(/IamChat\/ChatApi.*AWS_IAM.*is not modelled by the local fronts/);
+}, 120_000);
