@@ -172,6 +172,29 @@ describe('API Gateway rules the front applies, on a Lambda TOKEN authorizer of t
   });
 });
 
+describe('routes sharded into nested stacks', () => {
+  test('methods of nested route stacks are served from their nested templates, through the parent\'s parameters', async () => {
+    const dir = synthesize((app) => {
+      const stack = new Stack(app, 'ShardE2E');
+      const api = new SecuredRestApi(stack, 'Api', { authorization: ApiAuthorization.lambdaToken(backend(stack, 'Authorizer', TOKEN_AUTHORIZER)), routeSharding: { routesInParent: 1, shards: 2 } });
+      const fn = new apigateway.LambdaIntegration(backend(stack, 'Backend', BACKEND));
+      for (const path of ['/orders/{id}', '/orders/{id}/items/{item}', '/orders/{id}/notes', '/orders/{id}/lines/{line}']) api.addRoute('GET', path, fn);
+    });
+    const sharded = await startLocalCloud(dir);
+    try {
+      const nested = sharded.assembly.stacks[0].nested;
+      expect(nested.some((n) => [...n.resources.values()].some((r) => r.type === 'AWS::ApiGateway::Method'))).toBe(true);
+      const f = sharded.rest[0];
+      for (const [path, resource] of [['/orders/1', '/orders/{id}'], ['/orders/1/items/2', '/orders/{id}/items/{item}'], ['/orders/1/notes', '/orders/{id}/notes'], ['/orders/1/lines/3', '/orders/{id}/lines/{line}']]) {
+        const res = await call(f, 'GET', path, { Authorization: 'alice' });
+        expect([path, res.status, res.body.resource]).toEqual([path, 200, resource]);
+      }
+    } finally {
+      await sharded.close();
+    }
+  }, 120_000);
+});
+
 describe('the wiring comes only from the assembly', () => {
   test('the authorizer\'s identity source changed to another header: Authorization tokens get 401 without invoking it', async () => {
     const mutated = await startLocalCloud(
