@@ -140,6 +140,16 @@ test('sending before joining a room is refused; leave, default help and disconne
   expect(await onSendMessage(h.deps, ev('x', { action: 'sendmessage', data: 'hi' }))).toEqual({ statusCode: 400, body: 'UnknownConnection' });
 });
 
+test('a caller gone before its reply (410) is not an error; other post errors are', async () => {
+  const h = await harness();
+  await connect(h, 'g');
+  h.gone.add('g');
+  expect((await onJoinRoom(h.deps, ev('g', { action: 'joinroom', room: 'r' }))).statusCode).toBe(200);
+  expect(await h.deps.store.roomOf('g')).toBe('r');
+  const failing = { ...h.deps, post: async () => Promise.reject(Object.assign(new Error('boom'), { name: 'InternalServerErrorException' })) };
+  await expect(onDefault(failing, ev('g', { action: 'dance' }))).rejects.toThrow('boom');
+});
+
 describe('identity shown to peers (issue 10 item 14)', () => {
   test('anonymous connections appear under a random alias, never their connection id', async () => {
     const h = await harness({ identity: 'none' });

@@ -49,21 +49,22 @@ function header(room: string, payload: Buffer): string {
  */
 export function fanOutBodies(room: string, payload: Buffer, ids: readonly string[], after?: Record<string, unknown>): string[] {
   const head = header(room, payload);
+  const empty = Buffer.byteLength(head) + ',"ids":[]}'.length;
   const bodies: string[] = [];
   let chunk: string[] = [];
-  let size = Buffer.byteLength(head) + ',"ids":[]}'.length;
-  const flush = () => {
-    if (chunk.length > 0) bodies.push(`${head},"ids":${JSON.stringify(chunk)}}`);
-    chunk = [];
-    size = Buffer.byteLength(head) + ',"ids":[]}'.length;
-  };
+  let size = empty;
   for (const id of ids) {
+    // Ids are ASCII (CONNECTION_ID): one byte per character, plus a comma after the first.
     const cost = JSON.stringify(id).length + (chunk.length > 0 ? 1 : 0);
-    if (chunk.length >= MAX_IDS_PER_JOB || size + cost > MAX_JOB_BYTES) flush();
+    if (chunk.length > 0 && (chunk.length >= MAX_IDS_PER_JOB || size + cost > MAX_JOB_BYTES)) {
+      bodies.push(`${head},"ids":${JSON.stringify(chunk)}}`);
+      chunk = [];
+      size = empty;
+    }
+    size += JSON.stringify(id).length + (chunk.length > 0 ? 1 : 0);
     chunk.push(id);
-    size += JSON.stringify(id).length + (chunk.length > 1 ? 1 : 0);
   }
-  flush();
+  if (chunk.length > 0) bodies.push(`${head},"ids":${JSON.stringify(chunk)}}`);
   if (after) bodies.push(`${head},"after":${JSON.stringify(after)}}`);
   return bodies;
 }

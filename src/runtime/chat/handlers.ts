@@ -59,8 +59,14 @@ export const USAGE = JSON.stringify({
 
 const ok: ChatResponse = { statusCode: 200 };
 
+/** Answers the caller; a caller already gone (410) needs no answer (its $disconnect removes it). */
 async function reply(deps: ChatDependencies, event: ChatEvent, payload: string): Promise<void> {
-  await deps.post(event.requestContext.connectionId, Buffer.from(payload));
+  try {
+    await deps.post(event.requestContext.connectionId, Buffer.from(payload));
+  } catch (e) {
+    if ((e as { name?: string })?.name !== 'GoneException') throw e;
+    deps.log('caller gone before the reply', { name: 'GoneException' });
+  }
 }
 
 /** Refuses a message: an error reply to the sender (best effort) and a 400. */
