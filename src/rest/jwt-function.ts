@@ -62,8 +62,14 @@ class RouteMapLayer implements IAspect {
     const content = this.render();
     const hash = crypto.createHash('sha256').update(content).digest('hex').slice(0, 32);
     const source = path.join(os.tmpdir(), 'cdk-apigateway-patterns', `jwt-routes-${hash}`);
-    fs.mkdirSync(path.join(source, ROUTES_LAYER_DIRECTORY), { recursive: true });
-    fs.writeFileSync(path.join(source, ROUTES_LAYER_DIRECTORY, ROUTES_FILE_NAME), content);
+    const file = path.join(source, ROUTES_LAYER_DIRECTORY, ROUTES_FILE_NAME);
+    if (!fs.existsSync(file)) {
+      // Written aside and renamed: a concurrent synth of the same content never sees a partial file.
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const partial = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(partial, content);
+      fs.renameSync(partial, file);
+    }
     this.layer = new lambda.LayerVersion(this.fn.node.scope!, `${this.fn.node.id}Routes`, {
       code: lambda.Code.fromAsset(source),
       description: `Route-scope map of the JWT authorizer ${this.fn.node.path}`,
