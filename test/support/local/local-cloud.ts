@@ -25,6 +25,7 @@ import { restModels } from './rest-model';
 import { runtimeModules } from './runtime-modules';
 import { IssuedCredential } from './sigv4';
 import { LocalSqs } from './sqs';
+import { synthesized } from './synth';
 import { WebSocketFront } from './websocket-front';
 import { webSocketModels } from './websocket-model';
 import { LoopbackCertificate, loopbackCertificate } from '../tls';
@@ -234,6 +235,7 @@ export class LocalCloud implements FrontContext {
     await Promise.all([this.sqs.close(), this.dynamo.close(), this.controlPlane.close()].map((p) => p.catch(() => undefined)));
     this.tls?.dispose();
     for (const dir of this.scratch) fs.rmSync(dir, { recursive: true, force: true });
+    if (synthesized.delete(this.assembly.dir)) fs.rmSync(this.assembly.dir, { recursive: true, force: true });
   }
 
   private applyOverrides(d: FunctionDefinition): FunctionDefinition {

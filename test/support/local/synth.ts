@@ -4,14 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 
-const made: string[] = [];
-// Assemblies are removed when the test process exits.
-process.once('exit', () => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+/** Assemblies made here; the local cloud serving one removes it when it closes. */
+export const synthesized = new Set<string>();
 
 /** Builds an app with `build`, synthesizes it, and returns the cloud assembly's directory. */
 export function synthesize(build: (app: App) => void): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'assembly-'));
-  made.push(outdir);
+  synthesized.add(outdir);
   const app = new App({ outdir });
   build(app);
   app.synth();
