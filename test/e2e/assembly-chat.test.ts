@@ -48,6 +48,7 @@ afterAll(async () => {
 
 describe('the chat assembly, served locally', () => {
   const rooms: Record<'red' | 'blue', ChatClient[]> = { red: [], blue: [] };
+  const subs = new Map<ChatClient, string>();
 
   test('the front is built from the template: route keys, the $connect authorizer and its identity source', () => {
     expect([...front.model.routes.keys()].sort()).toEqual(expect.arrayContaining(['$connect', '$default', '$disconnect', 'joinroom', 'leaveroom', 'sendmessage']));
@@ -77,6 +78,7 @@ describe('the chat assembly, served locally', () => {
 
   test('clients with valid tokens connect, join two rooms, and receive exactly their room\'s messages with the sender', async () => {
     const joined = await Promise.all(Array.from({ length: 12 }, (_, i) => connect(`user-${i}`)));
+    joined.forEach((c, i) => subs.set(c, `user-${i}`));
     joined.forEach((c, i) => rooms[i % 2 ? 'blue' : 'red'].push(c));
     for (const [room, list] of Object.entries(rooms)) for (const c of list) c.send({ action: 'joinroom', room });
     await waitFor(() => joined.every((c) => c.inbox.some((m) => m.type === 'joined')), 15_000, 'joined replies');
@@ -106,6 +108,18 @@ describe('the chat assembly, served locally', () => {
     rooms.red[1].send({ action: 'sendmessage', data: 'second after kill' });
     await waitFor(() => rooms.red.every((c) => messages(c).some((m) => m.data === 'second after kill')));
     expect(front.posts.slice(posts).some((p) => p.connectionId === id)).toBe(false);
+  });
+
+  test('429 and 5xx answers of @connections are retried by the handler; malformed messages get an error reply', async () => {
+    const [a, b, sender] = rooms.blue.slice(2, 5);
+    const idOf = (c: ChatClient) => connectionOf(subs.get(c)!);
+    front.faults.set(idOf(a), [429, 429]);
+    front.faults.set(idOf(b), [500]);
+    sender.send({ action: 'sendmessage', data: 'retry me' });
+    await waitFor(() => [a, b].every((c) => messages(c).some((m) => m.data === 'retry me')), 10_000, 'retried posts');
+    expect(front.posts.filter((p) => p.connectionId === idOf(a) && p.status === 429)).toHaveLength(2);
+    sender.send('{"action":"sendmessage","data":');
+    await waitFor(() => sender.inbox.some((m) => m.type === 'error'), 5000, 'an error reply');
   });
 
   test('the stage\'s route throttle of leaveroom (1 per second, burst 1) answers "Too Many Requests"', async () => {
