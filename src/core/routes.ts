@@ -163,8 +163,17 @@ export class RouteTable {
     if (this.entries.has(key)) fail(scope, 'route', key, 'is already defined (each method and path once)');
   }
 
-  public add(entry: RouteEntry): void {
+  private readonly cached = new Set<RouteEntry>();
+
+  /** Adds a route; `cached` says whether its cache plan caches it (on stages with a cache). */
+  public add(entry: RouteEntry, cached: boolean = false): void {
     this.entries.set(`${entry.method} ${entry.path}`, entry);
+    if (cached) this.cached.add(entry);
+  }
+
+  /** Whether the route's cache plan caches it. */
+  public cachedOf(entry: RouteEntry): boolean {
+    return this.cached.has(entry);
   }
 
   public get routes(): RouteEntry[] {

@@ -32,12 +32,19 @@ export interface CacheControlOptions {
   readonly api: apigateway.RestApi;
   readonly stage: apigateway.Stage;
   readonly hardening: FunctionHardening;
+  /**
+   * Prefix of the custom resource's construct id (stages other than the first).
+   * @default ''
+   */
+  readonly idPrefix?: string;
 }
 
-/** Adds the custom resource; returns it. */
-export function requireAuthorizedCacheInvalidation(scope: Construct, options: CacheControlOptions): CustomResource {
+/** The API's one cache-control function, created with its first cached stage. */
+function cacheControlFunction(scope: Construct, hardening: FunctionHardening): CacheControlFunction {
+  const existing = scope.node.tryFindChild('CacheControlFunction');
+  if (existing instanceof CacheControlFunction) return existing;
   const spec = {
-    purpose: `Applies the cache-invalidation settings (authorization required, ${UNAUTHORIZED_STRATEGY}) to the method settings of the stage of ${scope.node.path}`,
+    purpose: `Applies the cache-invalidation settings (authorization required, ${UNAUTHORIZED_STRATEGY}) to the method settings of the stages of ${scope.node.path}`,
     noVpcReason: 'it runs only during deployments and calls the API Gateway control plane and the CloudFormation response URL',
     memorySize: 128,
     // Large APIs need one UpdateStage call per 50 method settings, paced under API Gateway's control-plane rate.
@@ -45,8 +52,14 @@ export function requireAuthorizedCacheInvalidation(scope: Construct, options: Ca
     // CloudFormation invokes custom-resource functions asynchronously: a failed invocation lands in the DLQ.
     asynchronous: true,
   };
-  const fn = new CacheControlFunction(scope, 'CacheControlFunction', hardenedFunctionOptions(scope, 'CacheControlFunction', options.hardening, spec));
-  acknowledgeFunctionFindings(fn, options.hardening, spec);
+  const fn = new CacheControlFunction(scope, 'CacheControlFunction', hardenedFunctionOptions(scope, 'CacheControlFunction', hardening, spec));
+  acknowledgeFunctionFindings(fn, hardening, spec);
+  return fn;
+}
+
+/** Adds the custom resource of one stage (the function is shared by the API's stages); returns it. */
+export function requireAuthorizedCacheInvalidation(scope: Construct, options: CacheControlOptions): CustomResource {
+  const fn = cacheControlFunction(scope, options.hardening);
   const stageArn = Stack.of(scope).formatArn({
     service: 'apigateway',
     account: '',
@@ -58,7 +71,7 @@ export function requireAuthorizedCacheInvalidation(scope: Construct, options: Ca
   const cfnStage = options.stage.node.defaultChild as apigateway.CfnStage;
   const settings = (): apigateway.CfnStage.MethodSettingProperty[] =>
     (Stack.of(scope).resolve(cfnStage.methodSettings) as apigateway.CfnStage.MethodSettingProperty[] | undefined) ?? [];
-  const resource = new CustomResource(scope, 'CacheControl', {
+  const resource = new CustomResource(scope, `${options.idPrefix ?? ''}CacheControl`, {
     serviceToken: fn.functionArn,
     resourceType: 'Custom::StageCacheControl',
     properties: {

@@ -1,29 +1,9 @@
 /**
- * Lambda permissions and per-method acknowledgements of the REST patterns. Internal to the REST base.
+ * Per-method and per-stage acknowledgements of the REST patterns. Internal to the REST base.
  */
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AuthorizationKind } from '../core/authorization';
 import { acknowledge } from '../core/private/acknowledgements';
-
-/**
- * Makes a Lambda integration use one permission per function per API (source ARN scoped to the API) instead
- * of two per method: the L2's `scopePermissionToMethod: false`, applied to integrations users built with
- * the default. Many per-method permissions overflow the function's 20 KB resource policy (aws-cdk#5774).
- */
-export function consolidateLambdaPermission(integration: apigateway.Integration): void {
-  if (integration instanceof apigateway.LambdaIntegration) {
-    // The L2 reads this flag when the integration is bound to a method; aws-cdk-lib >= 2.225 has it.
-    const flags = integration as unknown as { scopePermissionToMethod?: boolean; enableTest?: boolean };
-    flags.scopePermissionToMethod = false;
-    flags.enableTest = true;
-  }
-}
-
-/** The function behind a Lambda integration (LambdaIntegration keeps it private), or undefined. */
-export function lambdaHandlerOf(integration: apigateway.Integration): lambda.IFunction | undefined {
-  return integration instanceof apigateway.LambdaIntegration ? (integration as unknown as { handler: lambda.IFunction }).handler : undefined;
-}
 
 /** Per-method findings that follow from the chosen authorization, acknowledged on that method only. */
 export function acknowledgeMethod(method: apigateway.Method, kind: AuthorizationKind, preflight: boolean = false): void {

@@ -10,8 +10,8 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { lambdaHandlerOf } from './permissions';
 import { compareShards, countElements, NestedStackChain } from './shard-stacks';
+import { lambdaIntegrationParts, renderedResource } from '../core/private/cdk-internals';
 import { checkRange, warn } from '../core/private/validation';
 
 /**
@@ -128,11 +128,10 @@ export class RouteShards {
    * function has one permission per API however many stacks its routes span.
    */
   public integrationFor(integration: apigateway.Integration, shard: Shard | undefined): apigateway.Integration {
-    const handler = lambdaHandlerOf(integration);
-    if (!shard || !handler) return integration;
-    // LambdaIntegration keeps its options private; they are read here to rebuild the same integration around the
-    // imported function.
-    const options = (integration as unknown as { props: { options?: apigateway.LambdaIntegrationOptions } }).props.options ?? {};
+    const parts = lambdaIntegrationParts(integration);
+    if (!shard || !parts) return integration;
+    // The same integration rebuilt around the imported function.
+    const { handler, options } = parts;
     this.addParentPermission(handler);
     let imported = shard.functions.get(handler);
     if (!imported) {
@@ -250,7 +249,7 @@ export class RouteShards {
       for (const c of shard.stack.node.findAll()) {
         if (CfnResource.isCfnResource(c) && MODEL_TYPES.has(c.cfnResourceType)) {
           // The rendered resource, references included (the same rendering the template gets).
-          hash.update(JSON.stringify(shard.stack.resolve((c as unknown as { _toCloudFormation(): unknown })._toCloudFormation())));
+          hash.update(JSON.stringify(shard.stack.resolve(renderedResource(c))));
         }
       }
     }
