@@ -76,6 +76,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The SDK's SigV4 signer, bundled into the chat handlers' lean @connections poster.
     '@smithy/signature-v4@^5',
     '@aws-sdk/client-api-gateway@^3',
+    // MonetizedApi handlers (src/runtime/monetized): Marketplace SaaS fulfilment, key values published to
+    // Secrets Manager, usage exports to S3; their tests mock the SDK clients.
+    '@aws-sdk/client-marketplace-metering@^3',
+    '@aws-sdk/client-secrets-manager@^3',
+    '@aws-sdk/client-s3@^3',
+    'aws-sdk-client-mock@^4',
     // OpenAPI export is validated in tests with a maintained validator.
     '@seriousme/openapi-schema-validator@^2',
     '@aws-lambda-powertools/logger@^2',
