@@ -1,6 +1,6 @@
 /**
  * Binds `ApiAuthorization` choices to a REST API: one authorizer per choice per API, created on first use,
- * validated against LIMITS.md. Internal to the REST base.
+ * validated against docs/limits.md. Internal to the REST base.
  */
 import { Duration, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -33,7 +33,7 @@ export function jwtIdentitySources(header: string): string[] {
   return [apigateway.IdentitySource.header(header), apigateway.IdentitySource.context('httpMethod'), apigateway.IdentitySource.context('resourcePath')];
 }
 
-/** Checks an authorization choice against LIMITS.md. */
+/** Checks an authorization choice against docs/limits.md. */
 export function validateAuthorization(scope: Construct, prop: string, auth: ApiAuthorization): void {
   const ttl = (d: Duration | undefined) => checkDuration(scope, `${prop}.resultsCacheTtl`, d, { minSeconds: 0, maxSeconds: 3600 });
   switch (auth.kind) {

@@ -22,7 +22,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CacheControlFunction } from './cache-control-function';
 import { FunctionHardening, acknowledgeFunctionFindings, hardenedFunctionOptions } from '../core/private/functions';
-import { methodSettingKey } from '../core/stage';
+import { methodSettingKey } from '../rest/stage-settings';
 import { UNAUTHORIZED_STRATEGY } from '../runtime/cache-control/logic';
 
 /** The IAM action that makes a `Cache-Control: max-age=0` request an authorized invalidation. */

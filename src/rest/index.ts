@@ -4,3 +4,8 @@ export { RouteShardingOptions } from './sharding';
 export { RestApiPatternMembers } from './rest-api-members';
 export { RestStage } from './rest-stage';
 export { StageMetrics } from './stage-metrics';
+export { CacheSize, CacheOptions, StageSettings } from './stage-settings';
+export { RouteOptions, RouteCacheOptions } from './routes';
+export { OpenApiExportOptions } from './openapi';
+export { OpenApiImportOptions } from './openapi-import';
+export * from './nested-template-checker';

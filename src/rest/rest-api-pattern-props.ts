@@ -9,7 +9,7 @@ import { RouteShardingOptions } from './sharding';
 import { ApiAuthorization } from '../core/authorization';
 import { FirewallOptions } from '../core/firewall';
 import { ObservabilityOptions } from '../core/observability-options';
-import { StageSettings } from '../core/stage';
+import { StageSettings } from '../rest/stage-settings';
 
 /**
  * Properties shared by the REST patterns.

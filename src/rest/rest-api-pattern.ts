@@ -3,22 +3,22 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { RestAuthorizers } from './authorizers';
 import { addGatewayResponses, renderCors } from './gateway';
-import { bindJwtAuthorizerFunction } from './jwt-function';
 import { RestApiPatternMembers } from './rest-api-members';
 import { RestApiPatternBaseProps } from './rest-api-pattern-props';
 import { configureClientCertificate, configureFirewall, configureRestApi } from './rest-api-steps';
 import { RestStage, RestStageContext } from './rest-stage';
 import { RouteBuilder } from './route-builder';
 import { RouteShards } from './sharding';
+import { bindJwtAuthorizerFunction } from '../authorizers/jwt-function';
 import { ApiAuthorization } from '../core/authorization';
 import { ApiFirewall } from '../core/firewall';
 import { ApiObservability } from '../core/observability';
-import { OpenApiExportOptions, exportOpenApi } from '../core/openapi';
-import { OpenApiImportOptions, importOpenApi } from '../core/openapi-import';
 import { FunctionHardening } from '../core/private/functions';
 import { checkOneOf, fail } from '../core/private/validation';
-import { RouteEntry, RouteOptions, RouteTable, validateRoute } from '../core/routes';
-import { StageSettings, validateStageSettings } from '../core/stage';
+import { OpenApiExportOptions, exportOpenApi } from '../rest/openapi';
+import { OpenApiImportOptions, importOpenApi } from '../rest/openapi-import';
+import { RouteEntry, RouteOptions, RouteTable, validateRoute } from '../rest/routes';
+import { StageSettings, validateStageSettings } from '../rest/stage-settings';
 
 export * from './rest-api-pattern-props';
 

@@ -18,8 +18,8 @@ import { ApiFirewall } from '../core/firewall';
 import { ApiObservability } from '../core/observability';
 import { acknowledgeJsonAccessLogFormat } from '../core/private/access-log-format';
 import { FunctionHardening } from '../core/private/functions';
-import { RouteOptions } from '../core/routes';
-import { StageSettings, methodSettingPath, renderStageOptions } from '../core/stage';
+import { RouteOptions } from '../rest/routes';
+import { StageSettings, methodSettingPath, renderStageOptions } from '../rest/stage-settings';
 
 /** What a stage needs from its API (internal: built by the REST base). */
 export interface RestStageContext {

@@ -13,7 +13,7 @@ import { RouteShards } from './sharding';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { lambdaIntegrationParts } from '../core/private/cdk-internals';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
-import { REQUEST_VALIDATORS, RouteEntry, RouteOptions, defaultOperationName, pathParameterNames } from '../core/routes';
+import { REQUEST_VALIDATORS, RouteEntry, RouteOptions, defaultOperationName, pathParameterNames } from '../rest/routes';
 
 /** A route as built: its table entry and whether its cache plan caches it. */
 export interface BuiltRoute {

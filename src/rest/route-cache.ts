@@ -14,7 +14,7 @@
 import { IConstruct } from 'constructs';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { fail, warn } from '../core/private/validation';
-import { RouteOptions, pathParameterNames } from '../core/routes';
+import { RouteOptions, pathParameterNames } from '../rest/routes';
 
 /** What `planRouteCache` needs to know about a route. */
 export interface RouteCacheInput {

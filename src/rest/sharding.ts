@@ -1,7 +1,7 @@
 /**
  * Route sharding: where the API Gateway resources (path nodes) and methods of a REST pattern live, in the API's
  * own stack or in nested stacks, so that APIs of 1,000+ routes deploy with one `cdk deploy` while every method
- * stays a real `AWS::ApiGateway::Method` (see ../shared/MECHANICS.md). Internal to the REST base, except the
+ * stays a real `AWS::ApiGateway::Method` (see docs/mechanics.md). Internal to the REST base, except the
  * options interface.
  */
 import { createHash } from 'node:crypto';

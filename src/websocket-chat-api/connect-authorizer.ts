@@ -11,10 +11,10 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { Construct } from 'constructs';
 import { ChatTokenSource } from './options';
+import { bindJwtAuthorizerFunction } from '../authorizers/jwt-function';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 import { FunctionHardening } from '../core/private/functions';
 import { checkPattern, fail, warn } from '../core/private/validation';
-import { bindJwtAuthorizerFunction } from '../rest/jwt-function';
 import { IdentityKind } from '../runtime/chat/contract';
 
 /** Header and query-string names an identity source accepts (`route.request.header|querystring.[a-zA-Z0-9._-]+`). */

@@ -4,7 +4,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ApiAuthorization } from '../core/authorization';
 import { ObservabilityOptions } from '../core/observability';
-import { ThrottleOptions } from '../core/stage';
+import { ThrottleOptions } from '../core/throttle';
 
 /**
  * Properties of `WebSocketChatApi`.

@@ -22,7 +22,7 @@ import { acknowledge } from '../core/private/acknowledgements';
 import { FunctionHardening, HardenedFunctionSpec, acknowledgeFunctionFindings, hardenedFunctionOptions } from '../core/private/functions';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
 import { checkPattern, fail } from '../core/private/validation';
-import { ThrottleOptions, validateThrottle } from '../core/stage';
+import { ThrottleOptions, validateThrottle } from '../core/throttle';
 import { CHAT_DEFAULTS, renderChatEnvironment } from '../runtime/chat/contract';
 
 const ROUTE_KEY = /^(?:\$connect|\$disconnect|\$default|[A-Za-z0-9_-]{1,64})$/;

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { ApiAuthorization, CacheSize, RestApiPattern, RouteOptions, SecuredRestApi } from '../../src';
-import { RouteEntry } from '../../src/core/routes';
+import { RouteEntry } from '../../src/rest/routes';
 import { backendFunction, newStack } from '../support/fixtures';
 
 function api(stack: Stack = newStack()) {

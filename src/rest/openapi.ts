@@ -1,7 +1,7 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { ApiAuthorization, AuthorizationKind } from './authorization';
 import { documentExtensions, operationExtensions, schemeExtensions } from './openapi-aws';
 import { RouteEntry, defaultOperationName, pathParameterNames } from './routes';
+import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 
 /**
  * Options of the OpenAPI export.

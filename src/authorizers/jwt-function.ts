@@ -16,10 +16,10 @@ import * as path from 'node:path';
 import { Aspects, IAspect } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
-import { JwtAuthorizerFunction } from '../authorizers/jwt-authorizer-function';
+import { JwtAuthorizerFunction } from './jwt-authorizer-function';
 import { ApiAuthorization, JwtTokenUse } from '../core/authorization';
 import { acknowledgeFunctionFindings, hardenedFunctionOptions, FunctionHardening } from '../core/private/functions';
-import { RouteEntry } from '../core/routes';
+import { RouteEntry } from '../rest/routes';
 import { ROUTES_FILE_NAME, ROUTES_FILE_PATH, ROUTES_LAYER_DIRECTORY, RouteScopeEntry, renderRouteConfig } from '../runtime/jwt/routes';
 
 /** What the REST base gives the factory. */

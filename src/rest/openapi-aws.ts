@@ -6,8 +6,8 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { ApiAuthorization, AuthorizationKind } from './authorization';
 import { REQUEST_VALIDATORS, RouteEntry } from './routes';
+import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
 
 const AUTH_TYPES: Partial<Record<AuthorizationKind, string>> = {
   [AuthorizationKind.COGNITO]: 'cognito_user_pools',

@@ -1,9 +1,9 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { IConstruct } from 'constructs';
-import { ApiAuthorization, AuthorizationKind } from './authorization';
 import { ANY_METHOD_EXTENSION, CONCRETE_METHODS as METHODS, SCHEME_NAMES, defaultScopes } from './openapi';
-import { fail } from './private/validation';
 import { RouteOptions, pathParameterNames } from './routes';
+import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
+import { fail } from '../core/private/validation';
 
 /**
  * Options of the OpenAPI import.

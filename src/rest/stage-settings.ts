@@ -1,7 +1,8 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { IConstruct } from 'constructs';
-import { checkCount, checkDuration, checkLength, checkOneOf, checkPattern, checkRange, fail, warn } from './private/validation';
+import { checkCount, checkDuration, checkLength, checkOneOf, checkPattern, fail, warn } from '../core/private/validation';
+import { ThrottleOptions, validateThrottle } from '../core/throttle';
 
 /**
  * The valid sizes of an API Gateway cache cluster.
@@ -45,21 +46,6 @@ export class CacheSize {
   ) {}
 }
 
-/**
- * Request throttling.
- */
-export interface ThrottleOptions {
-  /**
-   * Steady-state requests per second (a number >= 0).
-   * @default - the stage or account limit
-   */
-  readonly rateLimit?: number;
-  /**
-   * Burst size in requests (an integer >= 0).
-   * @default - the stage or account limit
-   */
-  readonly burstLimit?: number;
-}
 
 /**
  * Stage cache settings. The cache is always encrypted (Control Tower CT.APIGATEWAY.PR.3); only GET methods are
@@ -131,14 +117,8 @@ export const DEFAULT_THROTTLE: Required<ThrottleOptions> = { rateLimit: 1000, bu
 
 const STAGE_VARIABLE_VALUE = /^[A-Za-z0-9\-._~:/?#&=,]+$/;
 
-/** Checks a throttle against LIMITS.md. */
-export function validateThrottle(scope: IConstruct, prop: string, throttle: ThrottleOptions | undefined): void {
-  if (!throttle) return;
-  checkRange(scope, `${prop}.rateLimit`, throttle.rateLimit, { min: 0 });
-  checkRange(scope, `${prop}.burstLimit`, throttle.burstLimit, { min: 0, integer: true });
-}
 
-/** Checks a cache TTL against LIMITS.md. */
+/** Checks a cache TTL against docs/limits.md. */
 export function validateCacheTtl(scope: IConstruct, prop: string, ttl: Duration | undefined): void {
   checkDuration(scope, prop, ttl, { minSeconds: 0, maxSeconds: 3600 });
   if (ttl && !ttl.isUnresolved() && !Number.isInteger(ttl.toMilliseconds() / 1000)) {
@@ -146,7 +126,7 @@ export function validateCacheTtl(scope: IConstruct, prop: string, ttl: Duration 
   }
 }
 
-/** Checks stage settings against LIMITS.md; returns the resolved stage name. */
+/** Checks stage settings against docs/limits.md; returns the resolved stage name. */
 export function validateStageSettings(scope: IConstruct, stage: StageSettings = {}): string {
   const stageName = stage.stageName ?? 'prod';
   checkPattern(scope, 'stage.stageName', stageName, /^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 letters, digits, "-" or "_"');

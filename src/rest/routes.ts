@@ -1,9 +1,10 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { IConstruct } from 'constructs';
-import { ApiAuthorization } from './authorization';
-import { checkLength, checkOneOf, checkPattern, fail } from './private/validation';
-import { ThrottleOptions, validateCacheTtl, validateThrottle } from './stage';
+import { validateCacheTtl } from './stage-settings';
+import { ApiAuthorization } from '../core/authorization';
+import { checkLength, checkOneOf, checkPattern, fail } from '../core/private/validation';
+import { ThrottleOptions, validateThrottle } from '../core/throttle';
 
 /**
  * Per-route cache settings (the stage needs a cache, see `StageSettings.cache`).
