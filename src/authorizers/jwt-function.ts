@@ -32,6 +32,11 @@ export interface JwtFunctionContext {
   readonly routes?: () => RouteEntry[];
   readonly defaultAuthorization: ApiAuthorization;
   /**
+   * Which routes' authorizations this function serves (equal authorizations share one authorizer).
+   * @default - the routes whose authorization is `auth` itself
+   */
+  readonly protects?: (other: ApiAuthorization) => boolean;
+  /**
    * Query-string parameter that may carry the token (WebSocket $connect).
    * @default - none
    */
@@ -39,9 +44,14 @@ export interface JwtFunctionContext {
 }
 
 /** The routes this authorization protects (API default or explicit) and the scopes each needs. */
-export function routeScopesFor(auth: ApiAuthorization, routes: RouteEntry[], defaultAuthorization: ApiAuthorization): RouteScopeEntry[] {
+export function routeScopesFor(
+  auth: ApiAuthorization,
+  routes: RouteEntry[],
+  defaultAuthorization: ApiAuthorization,
+  protects: (other: ApiAuthorization) => boolean = (o) => o === auth,
+): RouteScopeEntry[] {
   return routes
-    .filter((route) => (route.options.authorization ?? defaultAuthorization) === auth)
+    .filter((route) => protects(route.options.authorization ?? defaultAuthorization))
     .map((route) => ({ method: route.method, path: route.path, scopes: route.options.scopes ?? [] }));
 }
 
@@ -114,7 +124,8 @@ export function bindJwtAuthorizerFunction(
   acknowledgeFunctionFindings(fn, hardening, spec);
   const routes = context.routes;
   if (routes) {
-    Aspects.of(fn).add(new RouteMapLayer(fn, () => renderRouteConfig(routeScopesFor(auth, routes(), context.defaultAuthorization))));
+    const render = () => renderRouteConfig(routeScopesFor(auth, routes(), context.defaultAuthorization, context.protects));
+    Aspects.of(fn).add(new RouteMapLayer(fn, render));
   }
   return fn;
 }

@@ -67,9 +67,9 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
     this.clientCertificate = configureClientCertificate(this, props);
     this.api = configureRestApi(this, props, { cors, observability: this.observability, clientCertificate: this.clientCertificate });
     this.firewall = configureFirewall(this, props, this.observability);
-    this.authorizerSet = new RestAuthorizers(this, (s, fid, auth) =>
+    this.authorizerSet = new RestAuthorizers(this, this.authorization, (s, fid, auth, protects) =>
       bindJwtAuthorizerFunction(s, fid, auth, {
-        hardening: this._functionHardening(), routes: () => this.routeTable.routes, defaultAuthorization: this.authorization,
+        hardening: this._functionHardening(), routes: () => this.routeTable.routes, defaultAuthorization: this.authorization, protects,
       }));
     const shards = new RouteShards(this, this.api, cors, (node) => this.builder.acknowledgePreflight(node), props.routeSharding);
     this.builder = new RouteBuilder(this, this.api, this.authorizerSet, shards);

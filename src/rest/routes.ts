@@ -157,14 +157,13 @@ export function defaultOperationName(method: string, path: string): string {
  */
 export class RouteTable {
   private readonly entries = new Map<string, RouteEntry>();
+  private readonly cached = new Set<RouteEntry>();
 
   /** Throws when the route exists already. */
   public assertNew(scope: IConstruct, method: string, path: string): void {
     const key = `${method} ${path}`;
     if (this.entries.has(key)) fail(scope, 'route', key, 'is already defined (each method and path once)');
   }
-
-  private readonly cached = new Set<RouteEntry>();
 
   /** Adds a route; `cached` says whether its cache plan caches it (on stages with a cache). */
   public add(entry: RouteEntry, cached: boolean = false): void {

@@ -48,6 +48,49 @@ export function jwtIdentitySource(
   return { identitySource: `route.request.header.${name}` };
 }
 
+/** What a `$connect` binder gets besides the authorization. */
+interface ConnectBindContext {
+  readonly scope: Construct;
+  readonly tokenSource?: ChatTokenSource;
+  readonly hardening: FunctionHardening;
+}
+
+type ConnectBinder = (auth: ApiAuthorization, context: ConnectBindContext) => ConnectAuthorization;
+
+/**
+ * How each kind of authorization binds itself to `$connect` (the REST side binds through
+ * src/rest/authorizer-binders.ts). Kinds without an entry cannot authorize a WebSocket API.
+ */
+const CONNECT_BINDERS: Partial<Record<AuthorizationKind, ConnectBinder>> = {
+  [AuthorizationKind.IAM]: () => ({ authorizer: new authorizers.WebSocketIamAuthorizer(), identity: 'iam', identitySources: [] }),
+  [AuthorizationKind.NONE]: (_auth, { scope }) => {
+    // The findings that $connect has no authorizer (AwsSolutions-APIG4, CT.APIGATEWAY.PR.5) stay for the owner to
+    // acknowledge: they are true of this configuration.
+    warn(scope, 'NoAuthorization', '$connect without authorization: anyone can connect and chat (under a random alias). Acknowledge this warning with a reason if it is intended');
+    return { identity: 'none', identitySources: [] };
+  },
+  [AuthorizationKind.LAMBDA_REQUEST]: (auth, { scope }) => {
+    const sources = auth.identitySources ?? [];
+    for (const s of sources) {
+      checkPattern(scope, 'authorization.identitySources', s, IDENTITY_SOURCE, 'WebSocket identity sources must be route.request.header.X or route.request.querystring.X');
+    }
+    return {
+      authorizer: new authorizers.WebSocketLambdaAuthorizer('ConnectAuthorizer', auth.handler!, { identitySource: sources }),
+      identity: 'lambda',
+      identitySources: sources,
+    };
+  },
+  [AuthorizationKind.JWT]: (auth, { scope, tokenSource, hardening }) => {
+    const { identitySource, tokenQuery } = jwtIdentitySource(scope, auth, tokenSource ?? ChatTokenSource.queryString());
+    const fn = bindJwtAuthorizerFunction(scope, 'JwtAuthorizerFunction', auth, { hardening, defaultAuthorization: auth, tokenQuery });
+    return {
+      authorizer: new authorizers.WebSocketLambdaAuthorizer('ConnectAuthorizer', fn, { identitySource: [identitySource] }),
+      identity: 'jwt',
+      identitySources: [identitySource],
+    };
+  },
+};
+
 /** Binds the `$connect` authorization of `auth`. */
 export function bindConnectAuthorization(
   scope: Construct,
@@ -58,35 +101,7 @@ export function bindConnectAuthorization(
   if (tokenSource && auth.kind !== AuthorizationKind.JWT) {
     fail(scope, 'tokenSource', tokenSource.location, 'applies to jwt() authorization only (lambdaRequest() names its own identity sources)');
   }
-  switch (auth.kind) {
-    case AuthorizationKind.IAM:
-      return { authorizer: new authorizers.WebSocketIamAuthorizer(), identity: 'iam', identitySources: [] };
-    case AuthorizationKind.NONE:
-      // The findings that $connect has no authorizer (AwsSolutions-APIG4, CT.APIGATEWAY.PR.5) stay for the owner to
-      // acknowledge: they are true of this configuration.
-      warn(scope, 'NoAuthorization', '$connect without authorization: anyone can connect and chat (under a random alias). Acknowledge this warning with a reason if it is intended');
-      return { identity: 'none', identitySources: [] };
-    case AuthorizationKind.LAMBDA_REQUEST: {
-      const sources = auth.identitySources ?? [];
-      for (const s of sources) {
-        checkPattern(scope, 'authorization.identitySources', s, IDENTITY_SOURCE, 'WebSocket identity sources must be route.request.header.X or route.request.querystring.X');
-      }
-      return {
-        authorizer: new authorizers.WebSocketLambdaAuthorizer('ConnectAuthorizer', auth.handler!, { identitySource: sources }),
-        identity: 'lambda',
-        identitySources: sources,
-      };
-    }
-    case AuthorizationKind.JWT: {
-      const { identitySource, tokenQuery } = jwtIdentitySource(scope, auth, tokenSource ?? ChatTokenSource.queryString());
-      const fn = bindJwtAuthorizerFunction(scope, 'JwtAuthorizerFunction', auth, { hardening, defaultAuthorization: auth, tokenQuery });
-      return {
-        authorizer: new authorizers.WebSocketLambdaAuthorizer('ConnectAuthorizer', fn, { identitySource: [identitySource] }),
-        identity: 'jwt',
-        identitySources: [identitySource],
-      };
-    }
-    default:
-      return fail(scope, 'authorization', auth.kind, 'must be JWT, LAMBDA_REQUEST, IAM or NONE for a WebSocket API ($connect accepts only REQUEST authorizers)');
-  }
+  const binder = CONNECT_BINDERS[auth.kind];
+  if (!binder) return fail(scope, 'authorization', auth.kind, 'must be JWT, LAMBDA_REQUEST, IAM or NONE for a WebSocket API ($connect accepts only REQUEST authorizers)');
+  return binder(auth, { scope, tokenSource, hardening });
 }

@@ -1,0 +1,176 @@
+/**
+ * How each kind of `ApiAuthorization` binds itself to a REST method (aws-cdk's `bind()` idiom, one binder per
+ * kind instead of a `switch (kind)` in every consumer): its validation against docs/limits.md, the identity that
+ * makes two equal authorizations share one authorizer, and the authorizer it creates. The JWT kind's binder lives
+ * with its authorizer in src/authorizers/jwt-binder.ts. Internal to the REST base.
+ */
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
+import { checkDuration, checkPattern, fail, warn } from '../core/private/validation';
+
+/** What a route needs from its authorization. */
+export interface BoundAuthorization {
+  readonly authorizationType: apigateway.AuthorizationType;
+  readonly authorizer?: apigateway.IAuthorizer;
+  readonly scopes?: string[];
+  /** The request header that carries the caller's token, part of the cache key of cached routes. */
+  readonly tokenHeader?: string;
+}
+
+/**
+ * Creates the bundled JWT authorizer function of an API (provided by the REST base); `protects` tells which routes'
+ * authorizations this authorizer serves (equal authorizations share it).
+ */
+export type JwtFunctionFactory = (
+  scope: Construct, id: string, auth: ApiAuthorization, protects: (other: ApiAuthorization) => boolean,
+) => lambda.IFunction;
+
+/** What a binder gets besides the authorization. */
+export interface RestBindContext {
+  readonly scope: Construct;
+  /** The authorizer's construct id (derived from the authorization, see RestAuthorizers). */
+  readonly id: string;
+  readonly jwtFunction: JwtFunctionFactory;
+  /** Whether another authorization is equal to this one (shares its authorizer). */
+  readonly protects: (other: ApiAuthorization) => boolean;
+}
+
+/** One kind's binding to REST methods. */
+export interface RestBinder {
+  /** Base of the authorizer's construct id. */
+  readonly idBase: string;
+  /** Whether route `scopes` apply to this kind (as method scopes for Cognito, in the authorizer for JWT). */
+  readonly routeScopes: 'method' | 'authorizer' | 'none';
+  validate(scope: Construct, prop: string, auth: ApiAuthorization): void;
+  /** The configuration that decides the authorizer: equal identities share one. */
+  identity(scope: Construct, auth: ApiAuthorization): string;
+  bind(auth: ApiAuthorization, context: RestBindContext): BoundAuthorization;
+}
+
+export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+const IDENTITY_SOURCE = /^(?:method\.request\.(?:header|querystring)\.[A-Za-z0-9._~!$&'*+-]+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9._]+)$/;
+const DEFAULT_TTL = Duration.minutes(5);
+
+/** Checks a result TTL (0-3600 s). */
+export function checkResultsTtl(scope: Construct, prop: string, ttl: Duration | undefined): void {
+  checkDuration(scope, `${prop}.resultsCacheTtl`, ttl, { minSeconds: 0, maxSeconds: 3600 });
+}
+
+/** A stable text for identities: resolved values, sorted keys. */
+export function identityText(scope: Construct, parts: Record<string, unknown>): string {
+  const resolved = Stack.of(scope).resolve(parts) as Record<string, unknown>;
+  return JSON.stringify(resolved, Object.keys(resolved).sort());
+}
+
+function ttlSeconds(ttl: Duration | undefined): number | string {
+  const t = ttl ?? DEFAULT_TTL;
+  return t.isUnresolved() ? t.toString() : t.toSeconds();
+}
+
+const cognito: RestBinder = {
+  idBase: 'CognitoAuthorizer',
+  routeScopes: 'method',
+  validate: (scope, prop, auth) => {
+    checkResultsTtl(scope, prop, auth.cognitoOptions?.resultsCacheTtl);
+    for (const s of auth.cognitoOptions?.scopes ?? []) checkPattern(scope, `${prop}.scopes`, s, /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/, 'must be OAuth scope tokens without spaces');
+  },
+  identity: (scope, auth) => identityText(scope, { pool: auth.userPool!.node.path, ttl: ttlSeconds(auth.cognitoOptions?.resultsCacheTtl) }),
+  bind: (auth, { scope, id }) => ({
+    authorizationType: apigateway.AuthorizationType.COGNITO,
+    authorizer: new apigateway.CognitoUserPoolsAuthorizer(scope, id, {
+      cognitoUserPools: [auth.userPool!],
+      resultsCacheTtl: auth.cognitoOptions?.resultsCacheTtl ?? DEFAULT_TTL,
+    }),
+    scopes: auth.cognitoOptions?.scopes,
+    tokenHeader: 'Authorization',
+  }),
+};
+
+const lambdaToken: RestBinder = {
+  idBase: 'TokenAuthorizer',
+  routeScopes: 'none',
+  validate: (scope, prop, auth) => {
+    checkPattern(scope, `${prop}.headerName`, auth.lambdaTokenOptions?.headerName, HEADER_NAME, 'must be an HTTP header name');
+    checkResultsTtl(scope, prop, auth.lambdaTokenOptions?.resultsCacheTtl);
+  },
+  identity: (scope, auth) => {
+    const o = auth.lambdaTokenOptions ?? {};
+    return identityText(scope, { fn: auth.handler!.node.path, header: o.headerName ?? 'Authorization', regex: o.validationRegex ?? '', ttl: ttlSeconds(o.resultsCacheTtl) });
+  },
+  bind: (auth, { scope, id }) => {
+    const o = auth.lambdaTokenOptions ?? {};
+    const header = o.headerName ?? 'Authorization';
+    const authorizer = new apigateway.TokenAuthorizer(scope, id, {
+      handler: auth.handler!,
+      identitySource: apigateway.IdentitySource.header(header),
+      validationRegex: o.validationRegex,
+      resultsCacheTtl: o.resultsCacheTtl ?? DEFAULT_TTL,
+    });
+    return { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer, tokenHeader: header };
+  },
+};
+
+const lambdaRequest: RestBinder = {
+  idBase: 'RequestAuthorizer',
+  routeScopes: 'none',
+  validate: (scope, prop, auth) => {
+    const sources = auth.identitySources ?? [];
+    for (const s of sources) {
+      checkPattern(scope, `${prop}.identitySources`, s, IDENTITY_SOURCE, 'entries must be method.request.header.X, method.request.querystring.X, stageVariables.X or context.X');
+    }
+    const cacheTtl = auth.lambdaRequestOptions?.resultsCacheTtl ?? DEFAULT_TTL;
+    checkResultsTtl(scope, prop, cacheTtl);
+    if (sources.length === 0 && !cacheTtl.isUnresolved() && cacheTtl.toSeconds() > 0) {
+      fail(scope, `${prop}.identitySources`, sources, 'must name at least one source when results are cached (resultsCacheTtl > 0)');
+    }
+  },
+  identity: (scope, auth) =>
+    identityText(scope, {
+      fn: auth.handler!.node.path,
+      sources: auth.identitySources ?? [],
+      ttl: ttlSeconds(auth.lambdaRequestOptions?.resultsCacheTtl),
+    }),
+  bind: (auth, { scope, id }) => {
+    const authorizer = new apigateway.RequestAuthorizer(scope, id, {
+      handler: auth.handler!,
+      identitySources: auth.identitySources ?? [],
+      resultsCacheTtl: auth.lambdaRequestOptions?.resultsCacheTtl ?? DEFAULT_TTL,
+    });
+    const header = (auth.identitySources ?? [])
+      .map((s) => /^method\.request\.header\.(.+)$/.exec(s)?.[1])
+      .find((h): h is string => h !== undefined && !Token.isUnresolved(h));
+    return { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer, tokenHeader: header };
+  },
+};
+
+const iam: RestBinder = {
+  idBase: 'Iam',
+  routeScopes: 'none',
+  validate: () => undefined,
+  identity: () => 'iam',
+  bind: () => ({ authorizationType: apigateway.AuthorizationType.IAM }),
+};
+
+const none: RestBinder = {
+  idBase: 'None',
+  routeScopes: 'none',
+  validate: () => undefined,
+  identity: () => 'none',
+  bind: (_auth, { scope }) => {
+    warn(scope, 'NoAuthorization', 'routes without authorization: anyone can call them. Acknowledge this warning with a reason if it is '
+      + 'intended');
+    return { authorizationType: apigateway.AuthorizationType.NONE };
+  },
+};
+
+/** The binders of every kind but JWT (src/authorizers/jwt-binder.ts). */
+export const REST_BINDERS: Record<Exclude<AuthorizationKind, AuthorizationKind.JWT>, RestBinder> = {
+  [AuthorizationKind.COGNITO]: cognito,
+  [AuthorizationKind.LAMBDA_TOKEN]: lambdaToken,
+  [AuthorizationKind.LAMBDA_REQUEST]: lambdaRequest,
+  [AuthorizationKind.IAM]: iam,
+  [AuthorizationKind.NONE]: none,
+};
