@@ -1,0 +1,22 @@
+/**
+ * The MonetizedApi usage export, run daily by an EventBridge schedule (or with `{ from, to }` for a backfill):
+ * every tier's GetUsage, per day, to S3 as JSON Lines. Logic in src/runtime/monetized/export.ts.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
+import { monetizedDependencies } from '../runtime/monetized/environment';
+import { exportUsage, ExportResult } from '../runtime/monetized/export';
+
+const logger = new Logger({ serviceName: 'monetized-usage-export' });
+let deps: Parameters<typeof exportUsage>[0] | undefined;
+
+export async function handler(event: unknown): Promise<ExportResult> {
+  deps ??= { ...monetizedDependencies(process.env, (m, f) => logger.info(m, f)), s3: new S3Client({}) };
+  try {
+    return await exportUsage(deps, event);
+  } catch (e) {
+    // Fails the invocation (the schedule's retry policy runs it again); only the error's name is logged.
+    logger.error('usage export failed', { name: (e as Error)?.name, code: (e as { code?: string })?.code });
+    throw e;
+  }
+}
