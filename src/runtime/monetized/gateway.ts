@@ -16,6 +16,7 @@ import {
   GetApiKeysCommand,
   GetUsageCommand,
   GetUsagePlanCommand,
+  GetUsagePlanKeyCommand,
   GetUsagePlanKeysCommand,
   GetUsagePlansCommand,
   PatchOperation,
@@ -128,13 +129,27 @@ export class KeyGateway {
     );
   }
 
-  /** Puts the key in the plan; already there counts as done. */
+  /**
+   * Puts the key in the plan; already there counts as done. API Gateway also answers Conflict when the key is in
+   * another plan for one of this plan's stages, so a Conflict counts as done only once GetUsagePlanKey confirms.
+   */
   public async attach(usagePlanId: string, keyId: string): Promise<'attached' | 'already'> {
     try {
       await paced(this.ctx, 'CreateUsagePlanKey', () => this.client.send(new CreateUsagePlanKeyCommand({ usagePlanId, keyId, keyType: 'API_KEY' })));
       return 'attached';
     } catch (e) {
-      if (isConflict(e)) return 'already';
+      if (isConflict(e) && (await this.inPlan(usagePlanId, keyId))) return 'already';
+      throw e;
+    }
+  }
+
+  /** True when the key is in the plan. */
+  public async inPlan(usagePlanId: string, keyId: string): Promise<boolean> {
+    try {
+      await paced(this.ctx, 'GetUsagePlanKey', () => this.client.send(new GetUsagePlanKeyCommand({ usagePlanId, keyId })));
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
       throw e;
     }
   }

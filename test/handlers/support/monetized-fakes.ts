@@ -14,7 +14,7 @@
 import {
   APIGatewayClient, BadRequestException, ConflictException, CreateApiKeyCommand, CreateUsagePlanKeyCommand, DeleteApiKeyCommand,
   DeleteUsagePlanCommand, DeleteUsagePlanKeyCommand, GetApiKeyCommand, GetApiKeysCommand, GetUsageCommand, GetUsagePlanCommand,
-  GetUsagePlanKeysCommand, GetUsagePlansCommand, LimitExceededException, NotFoundException, UpdateApiKeyCommand, UpdateUsagePlanCommand,
+  GetUsagePlanKeyCommand, GetUsagePlanKeysCommand, GetUsagePlansCommand, LimitExceededException, NotFoundException, UpdateApiKeyCommand, UpdateUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
 import { AwsStub } from 'aws-sdk-client-mock';
 import { Clock } from '../../../src/runtime/monetized/retry';
@@ -180,6 +180,13 @@ export class FakeApiGateway {
     return {};
   }
 
+  public GetUsagePlanKey(input: any) {
+    this.record('GetUsagePlanKey', input);
+    const plan = this.planOf(input.usagePlanId);
+    if (!plan.keys.includes(input.keyId)) throw notFound('Usage Plan Key');
+    return { id: input.keyId, type: 'API_KEY', name: this.keys.get(input.keyId)?.name };
+  }
+
   public GetUsagePlanKeys(input: any) {
     this.record('GetUsagePlanKeys', input);
     const plan = this.planOf(input.usagePlanId);
@@ -248,6 +255,7 @@ const COMMANDS = {
   GetUsagePlan: GetUsagePlanCommand,
   CreateUsagePlanKey: CreateUsagePlanKeyCommand,
   DeleteUsagePlanKey: DeleteUsagePlanKeyCommand,
+  GetUsagePlanKey: GetUsagePlanKeyCommand,
   GetUsagePlanKeys: GetUsagePlanKeysCommand,
   UpdateUsagePlan: UpdateUsagePlanCommand,
   DeleteUsagePlan: DeleteUsagePlanCommand,
