@@ -14,7 +14,8 @@
 import {
   APIGatewayClient, BadRequestException, ConflictException, CreateApiKeyCommand, CreateUsagePlanKeyCommand, DeleteApiKeyCommand,
   DeleteUsagePlanCommand, DeleteUsagePlanKeyCommand, GetApiKeyCommand, GetApiKeysCommand, GetUsageCommand, GetUsagePlanCommand,
-  GetUsagePlanKeyCommand, GetUsagePlanKeysCommand, GetUsagePlansCommand, LimitExceededException, NotFoundException, UpdateApiKeyCommand, UpdateUsagePlanCommand,
+  GetUsagePlanKeyCommand, GetUsagePlanKeysCommand, GetUsagePlansCommand, LimitExceededException, NotFoundException, UpdateApiKeyCommand,
+  UpdateUsagePlanCommand,
 } from '@aws-sdk/client-api-gateway';
 import { AwsStub } from 'aws-sdk-client-mock';
 import { Clock } from '../../../src/runtime/monetized/retry';
