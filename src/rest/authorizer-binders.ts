@@ -38,6 +38,20 @@ export interface RestBindContext {
   readonly protects: (other: ApiAuthorization) => boolean;
 }
 
+/** The caller-identity part of a cached method's key, or why there can be none (rest/route-cache.ts). */
+export interface CallerIdentityKey {
+  readonly keyParameters: string[];
+  /** Set when the identity cannot be part of the key. */
+  readonly unkeyableReason?: string;
+}
+
+/** Token-based kinds: the token header identifies the caller. */
+function tokenIdentity(kind: string, tokenHeader?: string): CallerIdentityKey {
+  return tokenHeader
+    ? { keyParameters: [`method.request.header.${tokenHeader}`] }
+    : { keyParameters: [], unkeyableReason: `the ${kind} authorizer names no token header` };
+}
+
 /** One kind's binding to REST methods. */
 export interface RestBinder {
   /** Base of the authorizer's construct id. */
@@ -48,7 +62,12 @@ export interface RestBinder {
   /** The configuration that decides the authorizer: equal identities share one. */
   identity(scope: Construct, auth: ApiAuthorization): string;
   bind(auth: ApiAuthorization, context: RestBindContext): BoundAuthorization;
+  /** The request parameters that identify the caller in a cache key. */
+  cacheIdentity(auth: ApiAuthorization, tokenHeader?: string): CallerIdentityKey;
 }
+
+/** A token-based kind's cache identity (the JWT binder uses it too). */
+export const tokenCacheIdentity = tokenIdentity;
 
 export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 const IDENTITY_SOURCE = /^(?:method\.request\.(?:header|querystring)\.[A-Za-z0-9._~!$&'*+-]+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9._]+)$/;
@@ -78,6 +97,7 @@ const cognito: RestBinder = {
     for (const s of auth.cognitoOptions?.scopes ?? []) checkPattern(scope, `${prop}.scopes`, s, /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/, 'must be OAuth scope tokens without spaces');
   },
   identity: (scope, auth) => identityText(scope, { pool: auth.userPool!.node.path, ttl: ttlSeconds(auth.cognitoOptions?.resultsCacheTtl) }),
+  cacheIdentity: (auth, tokenHeader) => tokenIdentity(auth.kind, tokenHeader),
   bind: (auth, { scope, id }) => ({
     authorizationType: apigateway.AuthorizationType.COGNITO,
     authorizer: new apigateway.CognitoUserPoolsAuthorizer(scope, id, {
@@ -92,6 +112,7 @@ const cognito: RestBinder = {
 const lambdaToken: RestBinder = {
   idBase: 'TokenAuthorizer',
   routeScopes: 'none',
+  cacheIdentity: (auth, tokenHeader) => tokenIdentity(auth.kind, tokenHeader),
   validate: (scope, prop, auth) => {
     checkPattern(scope, `${prop}.headerName`, auth.lambdaTokenOptions?.headerName, HEADER_NAME, 'must be an HTTP header name');
     checkResultsTtl(scope, prop, auth.lambdaTokenOptions?.resultsCacheTtl);
@@ -116,6 +137,20 @@ const lambdaToken: RestBinder = {
 const lambdaRequest: RestBinder = {
   idBase: 'RequestAuthorizer',
   routeScopes: 'none',
+  cacheIdentity: (auth) => {
+    const sources = auth.identitySources ?? [];
+    if (sources.length === 0) return { keyParameters: [], unkeyableReason: 'the REQUEST authorizer has no identity sources' };
+    const keys: string[] = [];
+    for (const source of sources) {
+      // Stage variables are the same for every caller of the stage: they identify no one.
+      if (source.startsWith('stageVariables.')) continue;
+      if (!/^method\.request\.(?:header|querystring)\./.test(source)) {
+        return { keyParameters: [], unkeyableReason: `the REQUEST authorizer's identity source ${source} is not a request parameter` };
+      }
+      keys.push(source);
+    }
+    return { keyParameters: keys };
+  },
   validate: (scope, prop, auth) => {
     const sources = auth.identitySources ?? [];
     for (const s of sources) {
@@ -149,6 +184,7 @@ const lambdaRequest: RestBinder = {
 const iam: RestBinder = {
   idBase: 'Iam',
   routeScopes: 'none',
+  cacheIdentity: () => ({ keyParameters: [], unkeyableReason: 'IAM (SigV4) callers are identified by a signature that changes with every request' }),
   validate: () => undefined,
   identity: () => 'iam',
   bind: () => ({ authorizationType: apigateway.AuthorizationType.IAM }),
@@ -157,6 +193,7 @@ const iam: RestBinder = {
 const none: RestBinder = {
   idBase: 'None',
   routeScopes: 'none',
+  cacheIdentity: () => ({ keyParameters: [] }),
   validate: () => undefined,
   identity: () => 'none',
   bind: (_auth, { scope }) => {

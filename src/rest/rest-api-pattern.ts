@@ -13,7 +13,7 @@ import { bindJwtAuthorizerFunction } from '../authorizers/jwt-function';
 import { ApiAuthorization } from '../core/authorization';
 import { ApiFirewall } from '../core/firewall';
 import { ApiObservability } from '../core/observability';
-import { FunctionHardening } from '../core/private/functions';
+import { FunctionHardening, hardeningOf } from '../core/private/functions';
 import { checkOneOf, fail } from '../core/private/validation';
 import { OpenApiExportOptions, exportOpenApi } from '../rest/openapi';
 import { OpenApiImportOptions, importOpenApi } from '../rest/openapi-import';
@@ -180,11 +180,6 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
 
   /** @internal How the library's own functions of this API are hardened (for patterns' handlers too). */
   protected _functionHardening(): FunctionHardening {
-    return {
-      encryptionKey: this.observability.encryptionKey,
-      createLogGroup: (logId) => this.observability.createLogGroup(logId),
-      vpc: this.lambdaVpc,
-      tracing: this.observability.tracing,
-    };
+    return hardeningOf(this.observability, this.lambdaVpc);
   }
 }

@@ -13,11 +13,11 @@ import { Construct } from 'constructs';
 import { grantInvalidateCache, requireAuthorizedCacheInvalidation } from './cache-control';
 import { acknowledgeNoCache } from './permissions';
 import { StageMetrics } from './stage-metrics';
-import { ApiGatewayAccountLogging } from '../core/account-logging';
 import { ApiFirewall } from '../core/firewall';
 import { ApiObservability } from '../core/observability';
 import { acknowledgeJsonAccessLogFormat } from '../core/private/access-log-format';
 import { FunctionHardening } from '../core/private/functions';
+import { prepareStageLogging } from '../core/private/stage-logging';
 import { RouteOptions } from '../rest/routes';
 import { StageSettings, methodSettingPath, renderStageOptions } from '../rest/stage-settings';
 
@@ -107,9 +107,7 @@ export class RestStage {
     const before = observability.alarms.length;
     observability.watchRestApi({ apiName: api.restApiName, apiId: api.restApiId, stageName });
     this.alarms = observability.alarms.slice(before);
-    this.executionLogGroup = observability.executionLogGroup(api.restApiId, stageName);
-    stage.node.addDependency(this.executionLogGroup);
-    if (context.accountLogging) ApiGatewayAccountLogging.of(context.scope).addDependent(stage);
+    this.executionLogGroup = prepareStageLogging(stage, { observability, apiId: api.restApiId, stageName, accountLogging: context.accountLogging });
     context.firewall?.associate(stage.stageArn);
 
     // Per-route method settings join the stage's own, rendered when every route is known.

@@ -12,7 +12,9 @@
  * which raises the warning `cdk-apigateway-patterns:CacheSharedAcrossCallers`.
  */
 import { IConstruct } from 'constructs';
-import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
+import { CallerIdentityKey } from './authorizer-binders';
+import { binderOf } from './authorizers';
+import { ApiAuthorization } from '../core/authorization';
 import { fail, warn } from '../core/private/validation';
 import { RouteOptions, pathParameterNames } from '../rest/routes';
 
@@ -43,39 +45,9 @@ export interface RouteCachePlan {
 /** Request parameters API Gateway reads from the request itself, and so can key on. */
 const KEYABLE = /^method\.request\.(?:path|querystring|header|multivaluequerystring|multivalueheader)\./;
 
-/** The caller-identity part of a cache key, or why there can be none. */
-export interface CallerIdentityKey {
-  readonly keyParameters: string[];
-  /** Set when the identity cannot be part of the key. */
-  readonly unkeyableReason?: string;
-}
-
-/** The request parameters that identify the caller under `auth`. */
+/** The request parameters that identify the caller under `auth` (its kind's binder decides). */
 export function callerIdentityKey(auth: ApiAuthorization, tokenHeader?: string): CallerIdentityKey {
-  switch (auth.kind) {
-    case AuthorizationKind.NONE:
-      return { keyParameters: [] };
-    case AuthorizationKind.IAM:
-      return { keyParameters: [], unkeyableReason: 'IAM (SigV4) callers are identified by a signature that changes with every request' };
-    case AuthorizationKind.LAMBDA_REQUEST: {
-      const sources = auth.identitySources ?? [];
-      if (sources.length === 0) return { keyParameters: [], unkeyableReason: 'the REQUEST authorizer has no identity sources' };
-      const keys: string[] = [];
-      for (const source of sources) {
-        // Stage variables are the same for every caller of the stage: they identify no one.
-        if (source.startsWith('stageVariables.')) continue;
-        if (!/^method\.request\.(?:header|querystring)\./.test(source)) {
-          return { keyParameters: [], unkeyableReason: `the REQUEST authorizer's identity source ${source} is not a request parameter` };
-        }
-        keys.push(source);
-      }
-      return { keyParameters: keys };
-    }
-    default:
-      return tokenHeader
-        ? { keyParameters: [`method.request.header.${tokenHeader}`] }
-        : { keyParameters: [], unkeyableReason: `the ${auth.kind} authorizer names no token header` };
-  }
+  return binderOf(auth).cacheIdentity(auth, tokenHeader);
 }
 
 /** Decides whether a route is cached and computes its cache key (see the module comment for the rule). */

@@ -16,11 +16,11 @@ import { CONNECTION_METHODS, ChatResources, grantConnectionFunction, grantConnec
 import { ApiScopedLambdaIntegration } from './lambda-integration';
 import { chatLimitsConfig, roomAccessConfig } from './limits';
 import { ChatRouteOptions, WebSocketChatApiProps } from './options';
-import { ApiGatewayAccountLogging } from '../core/account-logging';
 import { ApiObservability } from '../core/observability';
 import { acknowledge } from '../core/private/acknowledgements';
-import { FunctionHardening, HardenedFunctionSpec, acknowledgeFunctionFindings, hardenedFunctionOptions } from '../core/private/functions';
+import { FunctionHardening, HardenedFunctionSpec, acknowledgeFunctionFindings, hardenedFunctionOptions, hardeningOf } from '../core/private/functions';
 import { secureLambdaPermissions } from '../core/private/lambda-permissions';
+import { prepareStageLogging } from '../core/private/stage-logging';
 import { checkPattern, fail } from '../core/private/validation';
 import { ThrottleOptions, validateThrottle } from '../core/throttle';
 import { CHAT_DEFAULTS, renderChatEnvironment } from '../runtime/chat/contract';
@@ -80,12 +80,7 @@ export class WebSocketChatApi extends Construct {
     this.defaultThrottle = { rateLimit: 500, burstLimit: 1000, ...props.throttle };
 
     this.observability = new ApiObservability(this, 'Observability', props.observability);
-    const hardening: FunctionHardening = {
-      encryptionKey: this.observability.encryptionKey,
-      createLogGroup: (logId) => this.observability.createLogGroup(logId),
-      vpc: props.lambdaVpc,
-      tracing: this.observability.tracing,
-    };
+    const hardening: FunctionHardening = hardeningOf(this.observability, props.lambdaVpc);
 
     const table = createConnectionTable(this, this.observability.encryptionKey);
     this.table = table;
@@ -251,10 +246,7 @@ export class WebSocketChatApi extends Construct {
         }]));
       },
     });
-    // API Gateway writes execution logs to API-Gateway-Execution-Logs_{apiId}/{stage} and creates that group itself,
-    // unencrypted and never expiring, unless it exists: pre-created encrypted, with retention, before the stage.
-    this.stage.node.addDependency(this.observability.executionLogGroup(this.api.apiId, stageName));
-    if (accountLogging) ApiGatewayAccountLogging.of(this).addDependent(this.stage);
+    prepareStageLogging(this.stage, { observability: this.observability, apiId: this.api.apiId, stageName, accountLogging });
     this.observability.watchWebSocketApi({ apiId: this.api.apiId, stageName });
   }
 

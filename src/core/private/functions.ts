@@ -189,3 +189,20 @@ export function acknowledgeFunctionFindings(fn: lambda.Function, hardening: Func
     }
   }
 }
+
+/** The hardening every library function of a pattern shares: the pattern's key, log groups, tracing and VPC. */
+export function hardeningOf(observability: ObservabilityParts, vpc?: ec2.IVpc): FunctionHardening {
+  return {
+    encryptionKey: observability.encryptionKey,
+    createLogGroup: (logId) => observability.createLogGroup(logId),
+    vpc,
+    tracing: observability.tracing,
+  };
+}
+
+/** What `hardeningOf` reads of a pattern's observability bundle. */
+export interface ObservabilityParts {
+  readonly encryptionKey: kms.IKey;
+  readonly tracing: boolean;
+  createLogGroup(id: string): logs.ILogGroup;
+}
