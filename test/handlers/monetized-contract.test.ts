@@ -1,7 +1,8 @@
 /** MonetizedApi runtime: the environment contract (a round trip), pacing and backoff on a fake clock, error answers. */
 import { FakeClock } from './support/monetized-fakes';
 import {
-  ADMIN_ROUTES, MONETIZED_DEFAULTS, MONETIZED_ENV, MonetizedConfig, MonetizedConfigError, parseMonetizedEnvironment, renderMonetizedEnvironment, tierForProduct,
+  ADMIN_ROUTES, MONETIZED_DEFAULTS, MONETIZED_ENV, MonetizedConfig, MonetizedConfigError,
+  parseMonetizedEnvironment, renderMonetizedEnvironment, tierForProduct,
 } from '../../src/runtime/monetized/contract';
 import { HttpError, toHttpError } from '../../src/runtime/monetized/errors';
 import { CALL_SPACING_MS, DEFAULT_RETRY, isRetryable, paced, Pacer, retryDelay, UPDATE_USAGE_PLAN_RETRY } from '../../src/runtime/monetized/retry';
@@ -28,7 +29,8 @@ describe('environment contract', () => {
   });
 
   test('GIVEN only the required values WHEN parsed THEN the documented defaults apply', () => {
-    const env = renderMonetizedEnvironment({ ...full, reportBucket: undefined, reportKmsKeyId: undefined, marketplaceTopicArns: [], tiers: [full.tiers[0]] });
+    const minimal = { ...full, reportBucket: undefined, reportKmsKeyId: undefined, marketplaceTopicArns: [], tiers: [full.tiers[0]] };
+    const env = renderMonetizedEnvironment(minimal);
     expect(env).not.toHaveProperty(MONETIZED_ENV.reportBucket);
     expect(env).not.toHaveProperty(MONETIZED_ENV.productCodes);
     const parsed = parseMonetizedEnvironment({ CUSTOMER_TABLE: 'tbl', TIERS: 'basic=abc123' });
