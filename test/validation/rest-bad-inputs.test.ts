@@ -8,8 +8,10 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { ApiAuthorization, CacheSize, RouteOptions, SecuredRestApi, SecuredRestApiProps } from '../../src';
 import { PropValidationError } from '../../src/core/private/validation';
 import { backendFunction, newStack } from '../support/fixtures';
+import { REST_PATTERN_ROWS, RestPatternProps } from '../support/rest-patterns';
 
-type Case = [name: string, props: Partial<SecuredRestApiProps>, message: string];
+type Case = [name: string, props: RestPatternProps, message: string];
+type SecuredCase = [name: string, props: Partial<SecuredRestApiProps>, message: string];
 type RouteCase = [name: string, method: string, path: string, options: RouteOptions, message: string];
 
 const jwt = (o: Partial<Parameters<typeof ApiAuthorization.jwt>[0]>) =>
@@ -31,7 +33,6 @@ const propCases: Case[] = [
   ['cache TTL above 3600 s', { stage: { cache: { ttl: Duration.hours(2) } } }, 'Test/Api: invalid stage.cache.ttl 2 hours: must be between 0 and 3600 seconds'],
   ['cache TTL with milliseconds', { stage: { cache: { ttl: Duration.millis(1500) } } }, 'Test/Api: invalid stage.cache.ttl 1 second 500 millis: must be a whole number of seconds'],
   ['logging OFF', { stage: { loggingLevel: apigateway.MethodLoggingLevel.OFF } }, 'Test/Api: invalid stage.loggingLevel "OFF": must be ERROR or INFO (OFF violates Control Tower CT.APIGATEWAY.PR.1)'],
-  ['PRIVATE endpoint on the public API', { endpointType: apigateway.EndpointType.PRIVATE }, 'Test/Api: invalid endpointType "PRIVATE": must be one of "REGIONAL", "EDGE"'],
   ['CORS without origins', { cors: { allowOrigins: [] } }, 'Test/Api: invalid cors.allowOrigins "0 item(s)": must have at least 1 item(s)'],
   ['CORS * with credentials', { cors: { allowOrigins: ['*'], allowCredentials: true } }, 'Test/Api: invalid cors.allowOrigins "*": must list explicit origins when allowCredentials is true'],
   ['CORS origin with a path', { cors: { allowOrigins: ['https://app.example.com/login'] } }, 'Test/Api: invalid cors.allowOrigins "https://app.example.com/login": entries must be origins'],
@@ -53,6 +54,11 @@ const propCases: Case[] = [
   ['observability threshold', { observability: { alarmThresholds: { serverErrorRatePercent: 101 } } }, 'Test/Api/Observability: invalid alarmThresholds.serverErrorRatePercent 101: must be a number between 0 and 100 percent'],
   ['alarm e-mail not an address', { observability: { alarmEmails: ['oncall'] } }, 'Test/Api/Observability: invalid alarmEmails "oncall": entries must be e-mail addresses such as ops@example.com'],
   ['firewall body limit WAF cannot inspect', { firewall: { maxBodySizeBytes: 100_000 } }, 'Test/Api/Firewall: invalid maxBodySizeBytes 100000: must be an integer between 0 and 65536 (WAF inspects at most 64 KB of a body)'],
+];
+
+/** Bad input only SecuredRestApi refuses (the other REST patterns have their own tables). */
+const securedRestApiCases: SecuredCase[] = [
+  ['PRIVATE endpoint on the public API', { endpointType: apigateway.EndpointType.PRIVATE }, 'Test/Api: invalid endpointType "PRIVATE": must be one of "REGIONAL", "EDGE"'],
 ];
 
 const routeCases: RouteCase[] = [
@@ -77,8 +83,19 @@ const routeCases: RouteCase[] = [
   ['Cognito scope with a space', 'GET', '/orders', { authorization: ApiAuthorization.cognito(undefined as never, { scopes: ['a b'] }) }, 'Test/Api: invalid authorization.scopes "a b"'],
 ];
 
-describe('SecuredRestApi rejects bad props', () => {
+describe.each(REST_PATTERN_ROWS)('%s rejects bad props', (_pattern, entry) => {
   test.each(propCases)('%s', (_name, props, message) => {
+    const run = () => {
+      const api = entry.build(newStack(), props);
+      api.addRoute('GET', '/orders', new apigateway.MockIntegration());
+    };
+    expect(run).toThrow(PropValidationError);
+    expect(run).toThrow(message);
+  });
+});
+
+describe('SecuredRestApi rejects what only it refuses', () => {
+  test.each(securedRestApiCases)('%s', (_name, props, message) => {
     const run = () => {
       const api = new SecuredRestApi(newStack(), 'Api', { authorization: ApiAuthorization.iam(), ...props });
       api.addRoute('GET', '/orders', new apigateway.MockIntegration());
@@ -88,18 +105,16 @@ describe('SecuredRestApi rejects bad props', () => {
   });
 });
 
-describe('addRoute rejects bad routes', () => {
+describe.each(REST_PATTERN_ROWS)('%s addRoute rejects bad routes', (_pattern, entry) => {
   test.each(routeCases)('%s', (_name, method, path, options, message) => {
-    const stack = newStack();
-    const api = new SecuredRestApi(stack, 'Api', { authorization: ApiAuthorization.iam() });
+    const api = entry.build(newStack());
     const run = () => api.addRoute(method, path, new apigateway.MockIntegration(), options);
     expect(run).toThrow(PropValidationError);
     expect(run).toThrow(message);
   });
 
   test('a duplicate route is refused', () => {
-    const stack = newStack();
-    const api = new SecuredRestApi(stack, 'Api', { authorization: ApiAuthorization.iam() });
+    const api = entry.build(newStack());
     api.addRoute('get', '/orders', new apigateway.MockIntegration());
     expect(() => api.addRoute('GET', '/orders', new apigateway.MockIntegration())).toThrow(
       'Test/Api: invalid route "GET /orders": is already defined (each method and path once)',
@@ -122,8 +137,9 @@ describe('unresolved tokens are skipped, never rejected', () => {
     expect(() => api.addRoute('GET', '/orders', new apigateway.LambdaIntegration(fn))).not.toThrow();
   });
 
-  test(`${propCases.length + routeCases.length + 1} distinct bad inputs are covered`, () => {
-    expect(propCases.length + routeCases.length + 1).toBeGreaterThanOrEqual(40);
-    expect(new Set([...propCases.map((c) => c[0]), ...routeCases.map((c) => c[0])]).size).toBe(propCases.length + routeCases.length);
+  test(`${propCases.length + securedRestApiCases.length + routeCases.length + 1} distinct bad inputs are covered`, () => {
+    const all = [...propCases, ...securedRestApiCases, ...routeCases].map((c) => c[0]);
+    expect(all.length + 1).toBeGreaterThanOrEqual(40);
+    expect(new Set(all).size).toBe(all.length);
   });
 });
