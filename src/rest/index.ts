@@ -9,3 +9,4 @@ export { RouteOptions, RouteCacheOptions } from './routes';
 export { OpenApiExportOptions } from './openapi';
 export { OpenApiImportOptions } from './openapi-import';
 export * from './nested-template-checker';
+export { GrantInvokeOptions } from './invoke-grants';

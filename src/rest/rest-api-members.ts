@@ -47,16 +47,6 @@ export abstract class RestApiPatternMembers extends Construct {
   }
 
   /**
-   * Grants `grantee` permission to invoke the API (IAM-authorized routes) on the default stage.
-   *
-   * @param method HTTP method, or `*` for all
-   * @param path resource path, or `/*` for all
-   */
-  public grantInvoke(grantee: iam.IGrantable, method: string = '*', path: string = '/*'): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.api.arnForExecuteApi(method, path, this.defaultStage.stage.stageName)] });
-  }
-
-  /**
    * Grants `grantee` `execute-api:InvalidateCache` on methods of the default stage (see `RestStage.grantInvalidateCache`).
    *
    * @param method HTTP method, or `*` for all

@@ -1,8 +1,10 @@
 import { NestedStack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { RestAuthorizers } from './authorizers';
 import { addGatewayResponses, renderCors } from './gateway';
+import { GrantInvokeOptions, InvokeGrants } from './invoke-grants';
 import { RestApiPatternMembers } from './rest-api-members';
 import { RestApiPatternBaseProps } from './rest-api-pattern-props';
 import { configureClientCertificate, configureFirewall, configureRestApi } from './rest-api-steps';
@@ -53,6 +55,7 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
   private readonly authorizerSet: RestAuthorizers;
   private readonly builder: RouteBuilder;
   private readonly lambdaVpc?: RestApiPatternBaseProps['lambdaVpc'];
+  private readonly invokeGrants: InvokeGrants;
 
   protected constructor(scope: Construct, id: string, props: RestApiPatternBaseProps) {
     super(scope, id);
@@ -82,6 +85,7 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
     this.defaultStage = RestStage._create(this.stageContext, undefined, settings, stageName);
     this.stageList.push(this.defaultStage);
     this.stage = this.defaultStage.stage;
+    this.invokeGrants = new InvokeGrants(this, () => this.routeTable.routes, this.authorization);
     this.node.addValidation({ validate: () => (this.routeTable.size === 0 ? [`${this.node.path}: the API has no route: call addRoute() at least once`] : []) });
   }
 
@@ -126,6 +130,14 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
     for (const stage of this.stageList) stage._addRoute(httpMethod, path, routeOptions, built.cached);
     this._onRouteAdded(built.entry);
     return built.entry.cfnMethod;
+  }
+
+  /**
+   * Grants `grantee` `execute-api:Invoke` on IAM-authorized methods (for other authorizations API Gateway does not
+   * check it: naming such a route fails the synth).
+   */
+  public grantInvoke(grantee: iam.IGrantable, options: GrantInvokeOptions = {}): iam.Grant {
+    return this.invokeGrants.grant(this.api, this.stage.stageName, grantee, options);
   }
 
   /**
