@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ApiAuthorization } from '../core/authorization';
+import { CustomDomainOptions } from '../core/domain';
 import { ObservabilityOptions } from '../core/observability';
 import { ThrottleOptions } from '../core/throttle';
 
@@ -67,7 +67,7 @@ export interface WebSocketChatApiProps {
    * execute-api `@connections` endpoint: through a custom domain that path maps elsewhere.
    * @default - no custom domain
    */
-  readonly domain?: ChatDomainOptions;
+  readonly domain?: CustomDomainOptions;
   /**
    * VPC for the chat functions (private subnets with egress).
    * @default - no VPC; the "Lambda in VPC" findings are acknowledged on each function, with the reason
@@ -205,13 +205,10 @@ export interface ChatReservedConcurrency {
 
 /**
  * A custom domain for the WebSocket API (TLS 1.2).
+ *
+ * @deprecated use `CustomDomainOptions`, which the REST patterns share
  */
-export interface ChatDomainOptions {
-  /** The domain name, e.g. `chat.example.com`. */
-  readonly domainName: string;
-  /** An ACM certificate for it, in the API's region. */
-  readonly certificate: acm.ICertificate;
-}
+export interface ChatDomainOptions extends CustomDomainOptions {}
 
 /**
  * Options of a WebSocket route.

@@ -16,6 +16,7 @@ import { CONNECTION_METHODS, ChatResources, grantConnectionFunction, grantConnec
 import { ApiScopedLambdaIntegration } from './lambda-integration';
 import { chatLimitsConfig, roomAccessConfig } from './limits';
 import { ChatRouteOptions, WebSocketChatApiProps } from './options';
+import { validateDomainName } from '../core/domain';
 import { ApiObservability } from '../core/observability';
 import { acknowledge } from '../core/private/acknowledgements';
 import { FunctionHardening, HardenedFunctionSpec, acknowledgeFunctionFindings, hardenedFunctionOptions, hardeningOf } from '../core/private/functions';
@@ -166,7 +167,7 @@ export class WebSocketChatApi extends Construct {
     });
 
     if (props.domain) {
-      checkPattern(this, 'domain.domainName', props.domain.domainName, /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name such as chat.example.com');
+      validateDomainName(this, 'domain.domainName', props.domain.domainName);
       this.domainName = new apigwv2.DomainName(this, 'Domain', {
         domainName: props.domain.domainName,
         certificate: props.domain.certificate,
