@@ -49,17 +49,19 @@ export class OrdersApiStack extends Stack {
       cors: { allowOrigins: ['https://shop.example.com'] },
       observability: { alarmEmails: ['orders-oncall@example.com'] },
     });
-    // API Gateway fills each {x} of an HTTP integration URI from integration.request.path.x: map every one.
-    const backend = (path: string) => {
+    // API Gateway fills each {x} of an HTTP integration URI from integration.request.path.x: map every one. An
+    // HttpIntegration calls its backend with GET unless told otherwise: each route forwards its own method.
+    const backend = (path: string, httpMethod: string = 'GET') => {
       const names = [...path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1]);
       const requestParameters = Object.fromEntries(names.map((n) => [`integration.request.path.${n}`, `method.request.path.${n}`]));
       return new apigateway.HttpIntegration(`https://orders.internal.example.com${path}`, {
         proxy: true,
+        httpMethod,
         options: names.length ? { requestParameters } : undefined,
       });
     };
     this.api.addRoute('GET', '/orders', backend('/orders'));
-    this.api.addRoute('POST', '/orders', backend('/orders'), {
+    this.api.addRoute('POST', '/orders', backend('/orders', 'POST'), {
       scopes: ['orders/write'],
       requestSchema: {
         type: apigateway.JsonSchemaType.OBJECT,
@@ -72,7 +74,7 @@ export class OrdersApiStack extends Stack {
       },
     });
     this.api.addRoute('GET', '/orders/{id}', backend('/orders/{id}'));
-    this.api.addRoute('DELETE', '/admin/orders/{id}', backend('/orders/{id}'), { authorization: ApiAuthorization.iam() });
+    this.api.addRoute('DELETE', '/admin/orders/{id}', backend('/orders/{id}', 'DELETE'), { authorization: ApiAuthorization.iam() });
   }
 }
 

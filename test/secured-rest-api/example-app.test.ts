@@ -52,3 +52,15 @@ describe('the example stacks pass the other deploy-time rules', () => {
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'api-oncall@example.com' });
   });
 });
+
+describe('rule: an HTTP proxy integration calls its backend with the route\'s own method', () => {
+  // `IntegrationHttpMethod` is the method API Gateway uses toward the backend; an HttpIntegration defaults to GET, so a
+  // POST or DELETE route built with the default silently reaches the backend as GET
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-method-integration.html).
+  test('every HTTP_PROXY method of the example orders API forwards its own method', () => {
+    const template = Template.fromStack(new OrdersApiStack(new App(), 'ExampleOrdersApi')).toJSON();
+    const proxies = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties.Integration?.Type === 'HTTP_PROXY');
+    expect(proxies.length).toBeGreaterThanOrEqual(4);
+    for (const m of proxies) expect({ method: m.Properties.HttpMethod, backend: m.Properties.Integration.IntegrationHttpMethod }).toEqual({ method: m.Properties.HttpMethod, backend: m.Properties.HttpMethod });
+  });
+});
