@@ -3,6 +3,8 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, nagResourceForm } from './private/acknowledgements';
+import { accountLoggingDefaults, consolidateProps } from './private/defaults';
+import { PUSH_TO_CLOUDWATCH_LOGS_ACTIONS } from './private/policies';
 
 /**
  * Properties of `ApiGatewayAccountLogging`.
@@ -15,17 +17,6 @@ export interface ApiGatewayAccountLoggingProps {
    */
   readonly removalPolicy?: RemovalPolicy;
 }
-
-/** IAM actions API Gateway needs to write execution and access logs (the managed policy's list, no wildcard). */
-const PUSH_TO_CLOUDWATCH_LOGS_ACTIONS = [
-  'logs:CreateLogGroup',
-  'logs:CreateLogStream',
-  'logs:DescribeLogGroups',
-  'logs:DescribeLogStreams',
-  'logs:PutLogEvents',
-  'logs:GetLogEvents',
-  'logs:FilterLogEvents',
-];
 
 /** One instance per app and environment (the setting is per account and region), see `environmentKey`. */
 const INSTANCES = new WeakMap<IConstruct, Map<string, ApiGatewayAccountLogging>>();
@@ -54,14 +45,7 @@ export class ApiGatewayAccountLogging extends Construct {
    */
   public static of(scope: IConstruct, props: ApiGatewayAccountLoggingProps = {}): ApiGatewayAccountLogging {
     const stack = Stack.of(scope);
-    const root = stack.node.root;
-    const envKey = environmentKey(stack);
-    let perApp = INSTANCES.get(root);
-    if (!perApp) {
-      perApp = new Map();
-      INSTANCES.set(root, perApp);
-    }
-    const existing = perApp.get(envKey);
+    const existing = instancesOf(stack).get(environmentKey(stack));
     if (existing) return existing;
     const created = new ApiGatewayAccountLogging(stack, 'ApiGatewayAccountLogging', props);
     return created;
@@ -81,12 +65,7 @@ export class ApiGatewayAccountLogging extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const envKey = environmentKey(stack);
-    const root = stack.node.root;
-    let perApp = INSTANCES.get(root);
-    if (!perApp) {
-      perApp = new Map();
-      INSTANCES.set(root, perApp);
-    }
+    const perApp = instancesOf(stack);
     const existing = perApp.get(envKey);
     if (existing) {
       throw new Error(
@@ -96,7 +75,7 @@ export class ApiGatewayAccountLogging extends Construct {
     }
     perApp.set(envKey, this);
 
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const { removalPolicy } = consolidateProps(accountLoggingDefaults(), { removalPolicy: props.removalPolicy });
     const logGroupsArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
     const policy = new iam.ManagedPolicy(this, 'Policy', {
@@ -104,7 +83,7 @@ export class ApiGatewayAccountLogging extends Construct {
       statements: [
         new iam.PolicyStatement({
           sid: 'PushToCloudWatchLogs',
-          actions: PUSH_TO_CLOUDWATCH_LOGS_ACTIONS,
+          actions: [...PUSH_TO_CLOUDWATCH_LOGS_ACTIONS],
           resources: [logGroupsArn, `${logGroupsArn}:log-stream:*`],
         }),
       ],
@@ -141,6 +120,17 @@ export class ApiGatewayAccountLogging extends Construct {
   public addDependent(dependent: IConstruct): void {
     dependent.node.addDependency(this.account);
   }
+}
+
+/** The instances of `stack`'s app, by environment key. */
+function instancesOf(stack: Stack): Map<string, ApiGatewayAccountLogging> {
+  const root = stack.node.root;
+  let perApp = INSTANCES.get(root);
+  if (!perApp) {
+    perApp = new Map();
+    INSTANCES.set(root, perApp);
+  }
+  return perApp;
 }
 
 /**

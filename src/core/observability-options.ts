@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,12 +18,28 @@ export interface AlarmThresholds {
    */
   readonly clientErrorRatePercent?: number;
   /**
+   * p99 latency that raises the alarm (1 ms to 5 minutes, whole milliseconds: API Gateway's `Latency` metric is in
+   * milliseconds).
+   * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
+   * @default Duration.millis(2500)
+   */
+  readonly latencyP99?: Duration;
+  /**
    * p99 latency that raises the alarm, in milliseconds.
+   * @deprecated use `latencyP99`
    * @default 2500
    */
   readonly latencyP99Millis?: number;
   /**
+   * p99 integration latency that raises the alarm (1 ms to 5 minutes, whole milliseconds: API Gateway's
+   * `IntegrationLatency` metric is in milliseconds).
+   * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
+   * @default Duration.millis(2000)
+   */
+  readonly integrationLatencyP99?: Duration;
+  /**
    * p99 integration latency that raises the alarm, in milliseconds.
+   * @deprecated use `integrationLatencyP99`
    * @default 2000
    */
   readonly integrationLatencyP99Millis?: number;

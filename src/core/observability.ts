@@ -9,9 +9,11 @@ import { Construct } from 'constructs';
 import { AlarmThresholds, ApiObservabilityProps, RestApiWatchOptions, WebSocketApiWatchOptions } from './observability-options';
 import { REST_ACCESS_LOG_FIELDS, WEBSOCKET_ACCESS_LOG_FIELDS, renderJsonAccessLogFormat } from './private/access-log-format';
 import { restApiAlarmDefinitions, webSocketAlarmDefinitions, AlarmDefinition } from './private/alarm-definitions';
-import { CLOUDWATCH_PRINCIPAL, alarmTopic } from './private/alarm-topic';
+import { alarmTopic } from './private/alarm-topic';
+import { ResolvedThresholds, alarmThresholdDefaults, consolidateProps, observabilityDefaults, renamedProp } from './private/defaults';
 import { createEncryptionKey } from './private/encryption';
-import { checkRange, checkOneOf, warn } from './private/validation';
+import { CLOUDWATCH_PRINCIPAL, SNS_PRINCIPAL } from './private/policies';
+import { checkDuration, checkRange, checkOneOf, warn } from './private/validation';
 
 
 export * from './observability-options';
@@ -56,18 +58,25 @@ export class ApiObservability extends Construct {
 
   private readonly alarmList: cloudwatch.Alarm[] = [];
   private readonly executionLogGroups: Record<string, logs.ILogGroup> = {};
-  private readonly thresholds: Required<AlarmThresholds>;
+  private readonly thresholds: ResolvedThresholds;
   private readonly alarmsEnabled: boolean;
   private readonly removalPolicy: RemovalPolicy;
   private readonly watchCounts: Record<string, number> = {};
 
   constructor(scope: Construct, id: string, props: ApiObservabilityProps = {}) {
     super(scope, id);
-    this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
-    this.tracing = props.tracing ?? true;
-    this.alarmsEnabled = props.alarms ?? true;
-    this.removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
-    this.thresholds = validateThresholds(this, props.alarmThresholds);
+    const p = consolidateProps(observabilityDefaults(), {
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+      alarms: props.alarms,
+      dashboard: props.dashboard,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    this.logRetention = p.logRetention;
+    this.tracing = p.tracing;
+    this.alarmsEnabled = p.alarms;
+    this.removalPolicy = p.logRemovalPolicy;
+    this.thresholds = resolveThresholds(this, props.alarmThresholds);
     validateRetention(this, this.logRetention);
 
     this.encryptionKey =
@@ -76,7 +85,7 @@ export class ApiObservability extends Construct {
         description: `Encrypts the logs and alarm topic of ${this.node.path}`,
         allowCloudWatchLogs: true,
         // CloudWatch publishes alarm notifications to the topic this key encrypts.
-        servicePrincipals: [CLOUDWATCH_PRINCIPAL, 'sns.amazonaws.com'],
+        servicePrincipals: [CLOUDWATCH_PRINCIPAL, SNS_PRINCIPAL],
       });
 
     this.accessLogGroup = this.createLogGroup('AccessLogs');
@@ -90,7 +99,7 @@ export class ApiObservability extends Construct {
         subscriptions: props.alarmSubscriptions,
       });
     }
-    if (props.dashboard ?? true) {
+    if (p.dashboard) {
       this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
         dashboardName: props.dashboardName,
         defaultInterval: Duration.hours(3),
@@ -231,19 +240,36 @@ function validateRetention(scope: Construct, retention: logs.RetentionDays): voi
   }
 }
 
-function validateThresholds(scope: Construct, t: AlarmThresholds = {}): Required<AlarmThresholds> {
+/** The thresholds: checked, deprecated names mapped to their successors, defaults merged. */
+function resolveThresholds(scope: Construct, t: AlarmThresholds = {}): ResolvedThresholds {
+  const latencyRange = { minSeconds: 0.001, maxSeconds: 300 };
   checkRange(scope, 'alarmThresholds.serverErrorRatePercent', t.serverErrorRatePercent, { min: 0, max: 100, unit: 'percent' });
   checkRange(scope, 'alarmThresholds.clientErrorRatePercent', t.clientErrorRatePercent, { min: 0, max: 100, unit: 'percent' });
   checkRange(scope, 'alarmThresholds.latencyP99Millis', t.latencyP99Millis, { min: 1, max: 300_000, unit: 'ms' });
   checkRange(scope, 'alarmThresholds.integrationLatencyP99Millis', t.integrationLatencyP99Millis, { min: 1, max: 300_000, unit: 'ms' });
+  checkDuration(scope, 'alarmThresholds.latencyP99', t.latencyP99, latencyRange);
+  checkDuration(scope, 'alarmThresholds.integrationLatencyP99', t.integrationLatencyP99, latencyRange);
   checkRange(scope, 'alarmThresholds.webSocketErrorsPerPeriod', t.webSocketErrorsPerPeriod, { min: 0, integer: true });
   checkRange(scope, 'alarmThresholds.evaluationPeriods', t.evaluationPeriods, { min: 1, max: 288, integer: true });
-  return {
-    serverErrorRatePercent: t.serverErrorRatePercent ?? 1,
-    clientErrorRatePercent: t.clientErrorRatePercent ?? 10,
-    latencyP99Millis: t.latencyP99Millis ?? 2500,
-    integrationLatencyP99Millis: t.integrationLatencyP99Millis ?? 2000,
-    webSocketErrorsPerPeriod: t.webSocketErrorsPerPeriod ?? 5,
-    evaluationPeriods: t.evaluationPeriods ?? 3,
-  };
+  const millis = (ms: number) => Duration.millis(ms);
+  return consolidateProps(alarmThresholdDefaults(), {
+    serverErrorRatePercent: t.serverErrorRatePercent,
+    clientErrorRatePercent: t.clientErrorRatePercent,
+    latencyP99: renamedProp(scope, {
+      name: 'alarmThresholds.latencyP99',
+      value: t.latencyP99,
+      deprecatedName: 'alarmThresholds.latencyP99Millis',
+      deprecatedValue: t.latencyP99Millis,
+      convert: millis,
+    }),
+    integrationLatencyP99: renamedProp(scope, {
+      name: 'alarmThresholds.integrationLatencyP99',
+      value: t.integrationLatencyP99,
+      deprecatedName: 'alarmThresholds.integrationLatencyP99Millis',
+      deprecatedValue: t.integrationLatencyP99Millis,
+      convert: millis,
+    }),
+    webSocketErrorsPerPeriod: t.webSocketErrorsPerPeriod,
+    evaluationPeriods: t.evaluationPeriods,
+  });
 }

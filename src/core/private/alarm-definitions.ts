@@ -6,6 +6,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { ResolvedThresholds } from './defaults';
 
 /** One metric to chart, with an optional alarm on it. */
 export interface AlarmDefinition {
@@ -16,15 +17,6 @@ export interface AlarmDefinition {
   readonly metric: cloudwatch.IMetric;
   /** Absent: chart only. */
   readonly alarm?: { readonly threshold: number; readonly description: string };
-}
-
-/** Thresholds as resolved by ApiObservability (every field set). */
-export interface ResolvedThresholds {
-  readonly serverErrorRatePercent: number;
-  readonly clientErrorRatePercent: number;
-  readonly latencyP99Millis: number;
-  readonly integrationLatencyP99Millis: number;
-  readonly webSocketErrorsPerPeriod: number;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -39,6 +31,9 @@ function metric(metricName: string, dimensionsMap: Record<string, string>, stati
  */
 export function restApiAlarmDefinitions(apiName: string, stage: string, t: ResolvedThresholds): AlarmDefinition[] {
   const dims = { ApiName: apiName, Stage: stage };
+  // Latency and IntegrationLatency are reported in milliseconds.
+  const latency = t.latencyP99.toMilliseconds({ integral: false });
+  const integrationLatency = t.integrationLatencyP99.toMilliseconds({ integral: false });
   // The Average of 5XXError/4XXError is the fraction of requests that failed.
   const errorRate = (code: string, id: string, threshold: number): AlarmDefinition => {
     const name = `m${code.toLowerCase()}`;
@@ -61,15 +56,15 @@ export function restApiAlarmDefinitions(apiName: string, stage: string, t: Resol
       id: 'LatencyP99',
       title: 'Latency p99 (ms)',
       metric: metric('Latency', dims, 'p99'),
-      alarm: { threshold: t.latencyP99Millis, description: `p99 latency of ${apiName}/${stage} over ${t.latencyP99Millis} ms` },
+      alarm: { threshold: latency, description: `p99 latency of ${apiName}/${stage} over ${latency} ms` },
     },
     {
       id: 'IntegrationLatencyP99',
       title: 'Integration latency p99 (ms)',
       metric: metric('IntegrationLatency', dims, 'p99'),
       alarm: {
-        threshold: t.integrationLatencyP99Millis,
-        description: `p99 integration latency of ${apiName}/${stage} over ${t.integrationLatencyP99Millis} ms`,
+        threshold: integrationLatency,
+        description: `p99 integration latency of ${apiName}/${stage} over ${integrationLatency} ms`,
       },
     },
     { id: 'Requests', title: 'Requests', metric: metric('Count', dims, 'Sum') },

@@ -26,16 +26,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
 import { createDeadLetterQueue } from './functions';
+import { ALARM_PUBLISH_ACTIONS, CLOUDWATCH_PRINCIPAL, SERVICE_KEY_ACTIONS, SNS_PRINCIPAL } from './policies';
 import { checkPattern, checkUnique, warn } from './validation';
-
-/** The service principal that publishes alarm notifications. */
-export const CLOUDWATCH_PRINCIPAL = 'cloudwatch.amazonaws.com';
-
-/** The service principal that delivers notifications, to the dead-letter queue among others. */
-export const SNS_PRINCIPAL = 'sns.amazonaws.com';
-
-/** What a publishing service needs on the KMS key of an encrypted topic (and SNS on the key of an encrypted queue). */
-export const TOPIC_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*'];
 
 /** Options of `alarmTopic`. */
 export interface AlarmTopicOptions {
@@ -68,7 +60,7 @@ export function alarmTopic(scope: Construct, options: AlarmTopicOptions): sns.IT
     new iam.PolicyStatement({
       sid: 'AllowCloudWatchAlarmsToPublish',
       principals: [new iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
-      actions: ['sns:Publish'],
+      actions: [...ALARM_PUBLISH_ACTIONS],
       resources: [topic.topicArn],
       conditions: {
         StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
@@ -81,7 +73,7 @@ export function alarmTopic(scope: Construct, options: AlarmTopicOptions): sns.IT
       scope,
       'AlarmTopicPolicy',
       `the alarm topic ${describe(topic.topicArn)} is imported, so its access policy cannot be extended: make sure it allows ` +
-        `${CLOUDWATCH_PRINCIPAL} to sns:Publish, or no alarm notification is delivered`,
+        `${CLOUDWATCH_PRINCIPAL} to ${ALARM_PUBLISH_ACTIONS.join(', ')}, or no alarm notification is delivered`,
     );
   }
   const userKey = !options.keyCreatedByLibrary;
@@ -111,7 +103,7 @@ function allowServiceOnKey(scope: Construct, key: kms.IKey, service: string, con
     new iam.PolicyStatement({
       sid: `Allow${service.split('.')[0]}ForAlarmNotifications`,
       principals: [new iam.ServicePrincipal(service)],
-      actions: TOPIC_KEY_ACTIONS,
+      actions: [...SERVICE_KEY_ACTIONS],
       resources: ['*'],
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
     }),
@@ -122,7 +114,7 @@ function allowServiceOnKey(scope: Construct, key: kms.IKey, service: string, con
       scope,
       'AlarmTopicKeyPolicy',
       `the KMS key ${describe(key.keyArn)} of the alarm notifications is imported, so its key policy cannot be extended: make sure it ` +
-        `allows ${service} ${TOPIC_KEY_ACTIONS.join(' and ')}, or ${consequence}`,
+        `allows ${service} ${SERVICE_KEY_ACTIONS.join(' and ')}, or ${consequence}`,
     );
   }
 }

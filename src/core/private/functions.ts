@@ -27,6 +27,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
+import { DLQ_KEY_ACTIONS, VPC_ENI_ACTIONS, XRAY_ACTIONS } from './policies';
 import { checkRange } from './validation';
 
 /**
@@ -109,9 +110,6 @@ export interface HardenedFunctionSpec {
   readonly asynchronous?: boolean;
 }
 
-/** What a Lambda function's role needs to send to a KMS-encrypted SQS queue (aws-cdk#33153). */
-export const DLQ_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
-
 /** The function props every generated `*Function` class accepts (a subset of lambda.FunctionOptions). */
 export function hardenedFunctionOptions(
   scope: Construct,
@@ -137,7 +135,7 @@ export function hardenedFunctionOptions(
   if (hardening.vpc) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        actions: [...VPC_ENI_ACTIONS],
         resources: ['*'],
       }),
     );
@@ -164,7 +162,7 @@ export function acknowledgeFunctionFindings(fn: lambda.Function, hardening: Func
     acknowledge(role.policy, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (and ENI management ' +
+        `X-Ray ${XRAY_ACTIONS.map((a) => a.split(':')[1]).join('/')} support no resource-level permissions (and ENI management ` +
         'for VPC functions neither): AWS documents Resource "*" for these actions only',
     });
   }
