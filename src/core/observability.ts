@@ -10,7 +10,7 @@ import { AlarmThresholds, ApiObservabilityProps, RestApiWatchOptions, WebSocketA
 import { REST_ACCESS_LOG_FIELDS, WEBSOCKET_ACCESS_LOG_FIELDS, renderJsonAccessLogFormat } from './private/access-log-format';
 import { restApiAlarmDefinitions, webSocketAlarmDefinitions, AlarmDefinition } from './private/alarm-definitions';
 import { alarmTopic } from './private/alarm-topic';
-import { ResolvedThresholds, alarmThresholdDefaults, consolidateProps, observabilityDefaults, renamedProp } from './private/defaults';
+import { ResolvedThresholds, alarmThresholdDefaults, consolidateProps, observabilityDefaults, renamedProp, restApiWatchDefaults } from './private/defaults';
 import { createEncryptionKey } from './private/encryption';
 import { CLOUDWATCH_PRINCIPAL, SNS_PRINCIPAL } from './private/policies';
 import { checkDuration, checkRange, checkOneOf, warn } from './private/validation';
@@ -167,7 +167,8 @@ export class ApiObservability extends Construct {
    * and p99 integration latency alarms, and adds widgets to the dashboard.
    */
   public watchRestApi(options: RestApiWatchOptions): void {
-    if (options.executionLogGroup ?? true) this.executionLogGroup(options.apiId, options.stageName);
+    const { executionLogGroup } = consolidateProps(restApiWatchDefaults(), { executionLogGroup: options.executionLogGroup });
+    if (executionLogGroup) this.executionLogGroup(options.apiId, options.stageName);
     const definitions = restApiAlarmDefinitions(options.apiName, options.stageName, this.thresholds);
     this.addDefinitions('Rest', definitions);
   }

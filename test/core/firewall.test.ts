@@ -1,6 +1,7 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnParameter, Duration, Size } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ApiFirewall, ApiFirewallProps } from '../../src';
+import { ApiFirewall, ApiFirewallProps, WebAclScope } from '../../src';
 import { complianceFindings, formatFindings } from '../support/compliance';
 import { retainedLogGroupsWithFixedNames } from '../support/deploy-rules';
 import { newStack } from '../support/fixtures';
@@ -202,5 +203,102 @@ describe('rule: a body limit of the user\'s own decides, not the common rule set
     const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
     expect(acl.Properties.AssociationConfig).toEqual({ RequestBody: { CLOUDFRONT: { DefaultSizeInspectionLimit: 'KB_48' } } });
     expect(overrides(template)).toEqual(['SizeRestrictions_BODY:Count', 'NoUserAgent_HEADER:Count']);
+  });
+});
+
+function rateRule(template: Template): { Limit: unknown; EvaluationWindowSec: unknown } {
+  const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+  return acl.Properties.Rules.find((r: any) => r.Name === 'RateLimitPerIp').Statement.RateBasedStatement;
+}
+
+function bodyRule(template: Template): { Size: unknown } | undefined {
+  const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+  return acl.Properties.Rules.find((r: any) => r.Name === 'BodySizeLimit')?.Statement.SizeConstraintStatement;
+}
+
+const DEPRECATED = Match.stringLikeRegexp('cdk-apigateway-patterns:DeprecatedProp');
+
+/**
+ * WAF's API takes the rate-based rule's window in seconds (RateBasedStatement.EvaluationWindowSec: 60, 120, 300 or
+ * 600, https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html) and the size constraint in
+ * bytes (SizeConstraintStatement.Size, https://docs.aws.amazon.com/waf/latest/APIReference/API_SizeConstraintStatement.html);
+ * the body inspection limits KB_16..KB_64 are multiples of 1,024 bytes
+ * (https://docs.aws.amazon.com/waf/latest/APIReference/API_RequestBodyAssociatedResourceTypeConfig.html).
+ */
+describe('rule: typed props reach WAF in its units (window in seconds, sizes in bytes)', () => {
+  test.each([
+    [Duration.minutes(1), 60],
+    [Duration.seconds(120), 120],
+    [Duration.minutes(5), 300],
+    [Duration.millis(600_000), 600],
+  ])('rateLimitWindow %s is EvaluationWindowSec %p', (rateLimitWindow, seconds) => {
+    expect(rateRule(build({ rateLimitWindow }).template).EvaluationWindowSec).toBe(seconds);
+  });
+
+  test('maxBodySize in KiB is the size rule in bytes, and a KiB over 16 raises the inspection limit to KB_32', () => {
+    const { template } = build({ maxBodySize: Size.kibibytes(8) });
+    expect(bodyRule(template)?.Size).toBe(8192);
+    const at16 = build({ maxBodySize: Size.kibibytes(16) }).template;
+    expect(Object.values(at16.findResources('AWS::WAFv2::WebACL'))[0].Properties.AssociationConfig).toBeUndefined();
+    const over16 = build({ maxBodySize: Size.bytes(16 * 1024 + 1) }).template;
+    expect(Object.values(over16.findResources('AWS::WAFv2::WebACL'))[0].Properties.AssociationConfig).toEqual({
+      RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_32' } },
+    });
+  });
+
+  test('webAclScope CLOUDFRONT scopes the web ACL and its IP sets', () => {
+    const { template } = build({ webAclScope: WebAclScope.CLOUDFRONT, allowedIpRanges: ['203.0.113.0/24'] });
+    template.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'CLOUDFRONT' });
+    template.allResourcesProperties('AWS::WAFv2::IPSet', { Scope: 'CLOUDFRONT' });
+  });
+
+  test('tokens are left to deploy time', () => {
+    const stack = newStack();
+    const window = new CfnParameter(stack, 'Window', { type: 'Number' });
+    const size = new CfnParameter(stack, 'Body', { type: 'Number' });
+    new ApiFirewall(stack, 'Fw', { rateLimitWindow: Duration.seconds(window.valueAsNumber), maxBodySize: Size.bytes(size.valueAsNumber) });
+    const template = Template.fromStack(stack);
+    expect(rateRule(template).EvaluationWindowSec).toEqual({ Ref: 'Window' });
+    expect(bodyRule(template)?.Size).toEqual({ Ref: 'Body' });
+  });
+});
+
+describe('deprecated names (one minor release): same template, a warning, and a conflict with their successor fails', () => {
+  test.each<[string, ApiFirewallProps, ApiFirewallProps]>([
+    ['scope', { scope: 'CLOUDFRONT' }, { webAclScope: WebAclScope.CLOUDFRONT }],
+    ['rateLimitWindowSeconds', { rateLimitWindowSeconds: 120 }, { rateLimitWindow: Duration.minutes(2) }],
+    ['maxBodySizeBytes', { maxBodySizeBytes: 40_000 }, { maxBodySize: Size.bytes(40_000) }],
+  ])('%s gives the template of its successor', (_name, deprecated, successor) => {
+    const old = build(deprecated);
+    const typed = build(successor);
+    expect(old.template.toJSON()).toEqual(typed.template.toJSON());
+    Annotations.fromStack(old.stack).hasWarning('/Test/Fw', DEPRECATED);
+    Annotations.fromStack(typed.stack).hasNoWarning('*', DEPRECATED);
+  });
+
+  test('the defaults are those of the typed props', () => {
+    const { template } = build();
+    expect(rateRule(template)).toEqual({ Limit: 2000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+    template.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: WebAclScope.REGIONAL });
+    expect(bodyRule(template)).toBeUndefined();
+  });
+
+  test.each<[ApiFirewallProps, string]>([
+    [{ scope: 'REGIONAL', webAclScope: WebAclScope.REGIONAL }, 'Test/Fw: invalid scope "REGIONAL": give either webAclScope or the deprecated scope, not both'],
+    [{ rateLimitWindowSeconds: 60, rateLimitWindow: Duration.minutes(1) }, 'Test/Fw: invalid rateLimitWindowSeconds 60: give either rateLimitWindow or the deprecated rateLimitWindowSeconds, not both'],
+    [{ maxBodySizeBytes: 100, maxBodySize: Size.bytes(100) }, 'Test/Fw: invalid maxBodySizeBytes 100: give either maxBodySize or the deprecated maxBodySizeBytes, not both'],
+  ])('both names at once fail, naming both: %j', (props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+
+  test.each<[ApiFirewallProps, string]>([
+    [{ rateLimitWindow: Duration.seconds(30) }, 'Test/Fw: invalid rateLimitWindow 30 seconds: must be one of 60, 120, 300, 600 seconds'],
+    [{ rateLimitWindow: Duration.millis(60_500) }, 'Test/Fw: invalid rateLimitWindow 1 minute 500 millis: must be one of 60, 120, 300, 600 seconds'],
+    [{ rateLimitWindow: Duration.millis(0.5) }, 'Test/Fw: invalid rateLimitWindow 0.5 millis: must be one of 60, 120, 300, 600 seconds'],
+    [{ maxBodySize: Size.bytes(65_537) }, 'Test/Fw: invalid maxBodySize 65537: must be an integer between 0 and 65536 bytes (WAF inspects at most 64 KB of a body)'],
+    [{ maxBodySize: Size.kibibytes(0.1) }, 'Test/Fw: invalid maxBodySize 102.4: must be an integer between 0 and 65536 bytes'],
+    [{ webAclScope: 'GLOBAL' as WebAclScope }, 'Test/Fw: invalid webAclScope "GLOBAL": must be one of "REGIONAL", "CLOUDFRONT"'],
+  ])('bad typed props fail clearly: %j', (props, message) => {
+    expect(() => build(props)).toThrow(message);
   });
 });

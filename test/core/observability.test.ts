@@ -1,9 +1,9 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { ApiObservability, ApiGatewayAccountLogging } from '../../src';
+import { AlarmThresholds, ApiObservability, ApiGatewayAccountLogging } from '../../src';
 
 function build(props: ConstructorParameters<typeof ApiObservability>[2] = {}) {
   const stack = new Stack(new App(), 'S');
@@ -138,6 +138,59 @@ describe('ApiObservability overrides', () => {
     [{ logRetention: 42 as logs.RetentionDays }, 'S/Obs: invalid logRetention 42: must be one of'],
   ])('bad props fail clearly: %j', (props, message) => {
     expect(() => new ApiObservability(new Stack(new App(), 'S'), 'Obs', props)).toThrow(message);
+  });
+});
+
+/**
+ * API Gateway reports Latency and IntegrationLatency in milliseconds
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html), so an alarm
+ * on them compares the p99 with a threshold in milliseconds, whatever unit the Duration was given in.
+ */
+describe('rule: latency thresholds are Durations compared in milliseconds', () => {
+  function thresholdOf(template: Template, metricName: string): unknown {
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.MetricName === metricName);
+    return alarm?.Properties.Threshold;
+  }
+
+  test('latencyP99 and integrationLatencyP99 in seconds become millisecond thresholds', () => {
+    const { template } = build({ alarmThresholds: { latencyP99: Duration.seconds(1.5), integrationLatencyP99: Duration.millis(900) } });
+    expect(thresholdOf(template, 'Latency')).toBe(1500);
+    expect(thresholdOf(template, 'IntegrationLatency')).toBe(900);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', AlarmDescription: 'p99 latency of orders/prod over 1500 ms' });
+  });
+
+  test('a token is left to deploy time', () => {
+    const stack = new Stack(new App(), 'S');
+    const ms = new CfnParameter(stack, 'Ms', { type: 'Number' });
+    new ApiObservability(stack, 'Obs', { alarmThresholds: { latencyP99: Duration.millis(ms.valueAsNumber) } }).watchRestApi({ apiName: 'a', apiId: 'abc123', stageName: 'prod' });
+    expect(thresholdOf(Template.fromStack(stack), 'Latency')).toEqual({ Ref: 'Ms' });
+  });
+
+  test.each<[string, AlarmThresholds, AlarmThresholds]>([
+    ['latencyP99Millis', { latencyP99Millis: 900 }, { latencyP99: Duration.millis(900) }],
+    ['integrationLatencyP99Millis', { integrationLatencyP99Millis: 1200 }, { integrationLatencyP99: Duration.seconds(1.2) }],
+  ])('the deprecated %s gives the template of its successor, and warns', (_name, deprecated, successor) => {
+    const old = build({ alarmThresholds: deprecated });
+    const typed = build({ alarmThresholds: successor });
+    expect(old.template.toJSON()).toEqual(typed.template.toJSON());
+    Annotations.fromStack(old.stack).hasWarning('/S/Obs', Match.stringLikeRegexp('cdk-apigateway-patterns:DeprecatedProp'));
+    Annotations.fromStack(typed.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-apigateway-patterns:DeprecatedProp'));
+  });
+
+  test('the defaults are 2,500 and 2,000 ms, as before', () => {
+    const { template } = build();
+    expect(thresholdOf(template, 'Latency')).toBe(2500);
+    expect(thresholdOf(template, 'IntegrationLatency')).toBe(2000);
+  });
+
+  test.each<[AlarmThresholds, string]>([
+    [{ latencyP99Millis: 900, latencyP99: Duration.millis(900) }, 'S/Obs: invalid alarmThresholds.latencyP99Millis 900: give either alarmThresholds.latencyP99 or the deprecated alarmThresholds.latencyP99Millis, not both'],
+    [{ integrationLatencyP99Millis: 900, integrationLatencyP99: Duration.millis(900) }, 'S/Obs: invalid alarmThresholds.integrationLatencyP99Millis 900: give either alarmThresholds.integrationLatencyP99 or the deprecated alarmThresholds.integrationLatencyP99Millis, not both'],
+    [{ latencyP99: Duration.millis(0) }, 'S/Obs: invalid alarmThresholds.latencyP99 0 millis: must be between 0.001 and 300 seconds'],
+    [{ latencyP99: Duration.minutes(6) }, 'S/Obs: invalid alarmThresholds.latencyP99 6 minutes: must be between 0.001 and 300 seconds'],
+    [{ integrationLatencyP99: Duration.millis(0.5) }, 'S/Obs: invalid alarmThresholds.integrationLatencyP99 0.5 millis: must be between 0.001 and 300 seconds'],
+  ])('bad or conflicting thresholds fail clearly: %#', (alarmThresholds, message) => {
+    expect(() => new ApiObservability(new Stack(new App(), 'S'), 'Obs', { alarmThresholds })).toThrow(message);
   });
 });
 

@@ -109,6 +109,16 @@ export function observabilityDefaults(): ObservabilityDefaults {
   };
 }
 
+/** The defaulted options of `ApiObservability.watchRestApi`. */
+export interface RestApiWatchDefaults {
+  readonly executionLogGroup: boolean;
+}
+
+/** `watchRestApi`: the stage's execution log group is pre-created. */
+export function restApiWatchDefaults(): RestApiWatchDefaults {
+  return { executionLogGroup: true };
+}
+
 /** Every alarm threshold, resolved. */
 export interface ResolvedThresholds {
   readonly serverErrorRatePercent: number;
