@@ -60,7 +60,9 @@ function apiGatewayCall(method: string, url: URL, json: any): [string, any] | un
 const ERROR_STATUS: Record<string, number> = {
   NotFoundException: 404, ConflictException: 409, BadRequestException: 400, LimitExceededException: 429, TooManyRequestsException: 429,
 };
-const STATUS: Record<string, number> = { CreateApiKey: 201, CreateUsagePlanKey: 201, DeleteApiKey: 202, DeleteUsagePlan: 202, DeleteUsagePlanKey: 202 };
+const STATUS: Record<string, number> = {
+  CreateApiKey: 201, CreateUsagePlanKey: 201, DeleteApiKey: 202, DeleteUsagePlan: 202, DeleteUsagePlanKey: 202,
+};
 
 function send(res: http.ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(payload === undefined ? '' : JSON.stringify(payload));
