@@ -5,7 +5,8 @@
 import { ServiceUnavailableException } from '@aws-sdk/client-api-gateway';
 import { MarketplaceMeteringClient, ResolveCustomerCommand } from '@aws-sdk/client-marketplace-metering';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Harness, harness } from './support/monetized-setup';
+import { adminEvent, Harness, harness } from './support/monetized-setup';
+import { handleAdmin } from '../../src/runtime/monetized/admin';
 import { handleNotifications, MarketplaceDependencies, parseNotification, register } from '../../src/runtime/monetized/marketplace';
 import { LocalDynamo, startDynalite } from '../support/dynalite';
 
@@ -192,5 +193,29 @@ describe('subscription notifications', () => {
       .toEqual({ action: 'subscribe-success', customerId: 'C1', productCode: 'p', at: '2026-01-01T00:00:00Z', topicArn: 'arn:t' });
     expect(parseNotification({ body: JSON.stringify({ ...message, action: 'entitlement-updated' }) })).toBeUndefined();
     expect(parseNotification({ body: '{' })).toBeUndefined();
+  });
+});
+
+describe('lifecycle of a Marketplace buyer', () => {
+  test('GIVEN a registered buyer WHEN its key is rotated THEN the new key carries its customerId (metering) and the old one is retired', async () => {
+    const h = await harness(dynamo);
+    const { deps, mock } = marketplace(h);
+    mock.on(ResolveCustomerCommand).resolves(RESOLVED);
+    const first = json(await register(deps, registration()));
+    const rotated = json(await handleAdmin(h.deps, adminEvent('POST', '/customers/{customerId}/rotate', { path: { customerId: 'CUST0001' } })));
+    expect(rotated.keyId).not.toBe(first.keyId);
+    expect(h.fake.keys.get(rotated.keyId)!.customerId).toBe('CUST0001');
+    expect(h.fake.keys.has(first.keyId)).toBe(false);
+    expect(h.fake.plans.get('planmp')!.keys).toEqual([rotated.keyId]);
+  });
+
+  test('GIVEN a registered buyer WHEN moved to a tier of another product THEN 409 MarketplaceCustomer, nothing detached', async () => {
+    const h = await harness(dynamo);
+    const { deps, mock } = marketplace(h);
+    mock.on(ResolveCustomerCommand).resolves(RESOLVED);
+    const { keyId } = json(await register(deps, registration()));
+    const res = await handleAdmin(h.deps, adminEvent('PUT', '/customers/{customerId}/tier', { path: { customerId: 'CUST0001' }, body: { tier: 'pro' } }));
+    expect([res.statusCode, json(res).error]).toEqual([409, 'MarketplaceCustomer']);
+    expect(h.fake.plansOf(keyId)).toEqual(['planmp']);
   });
 });

@@ -54,11 +54,12 @@ export function keyName(config: MonetizedConfig, customerId: string, generation:
 
 /**
  * The customer's key of `generation`: the one an unfinished attempt created (by saved id, then by name), else,
- * for a Marketplace buyer, an enabled key already carrying its customer id, else a new one, counted against
- * KEY_LIMIT before CreateApiKey is called. The new key's id is saved before anything else happens.
+ * with `reuse`, an enabled key already carrying the Marketplace customer id, else a new one (carrying
+ * `marketplaceId` as its customerId, which API Gateway meters by), counted against KEY_LIMIT before CreateApiKey is
+ * called. The new key's id is saved before anything else happens.
  */
 export async function obtainKey(
-  deps: MonetizedDependencies, lease: Lease, tier: TierConfig, generation: number, marketplaceId?: string,
+  deps: MonetizedDependencies, lease: Lease, tier: TierConfig, generation: number, marketplaceId?: string, reuse = false,
 ): Promise<CreatedKey> {
   const { gateway, store, config } = deps;
   const record = lease.record;
@@ -66,7 +67,7 @@ export async function obtainKey(
   const candidates: string[] = [];
   if (record.pendingKeyId && record.pendingGeneration === generation) candidates.push(record.pendingKeyId);
   candidates.push(...(await gateway.keysNamed(name)).map((k) => k.id!));
-  if (marketplaceId) candidates.push(...(await gateway.keysOfCustomer(marketplaceId)).filter((k) => k.enabled).map((k) => k.id!));
+  if (marketplaceId && reuse) candidates.push(...(await gateway.keysOfCustomer(marketplaceId)).filter((k) => k.enabled).map((k) => k.id!));
   for (const id of candidates) {
     const found = await gateway.getKey(id, true);
     if (found?.id && found.value) {
@@ -137,7 +138,7 @@ export async function createCustomer(
       return { statusCode: 200, body: { ...customerView(record), created: false } };
     }
     const generation = record.pendingGeneration ?? record.generation + 1;
-    const key = await obtainKey(deps, lease, tier, generation, marketplace ? customerId : undefined);
+    const key = await obtainKey(deps, lease, tier, generation, marketplace ? customerId : undefined, true);
     await deps.gateway.attach(tier.usagePlanId, key.id);
     if (marketplace) await deps.gateway.updateKey(key.id, [{ op: 'replace', path: '/customerId', value: customerId }]);
     await deps.store.recordKey(key.id, customerId, tier.name, deps.clock.now());

@@ -31,6 +31,10 @@ export async function moveCustomer(deps: MonetizedDependencies, customerId: stri
     const record = lease.record;
     const keyId = requireActive(record);
     const source = deps.config.tiers.find((t) => t.name === record.tier);
+    if (record.marketplace && target.productCode !== record.marketplace.productCode) {
+      // Metering and billing follow the buyer's product subscription: its tier is the tier of that product.
+      throw new HttpError(409, 'MarketplaceCustomer', `customer ${customerId} is an AWS Marketplace buyer of the product of tier ${record.tier}`);
+    }
     if (record.tier !== target.name) {
       const plans = (await deps.gateway.plansOfKey(keyId)).map((p) => p.id);
       const after = plans.filter((id) => id !== source?.usagePlanId && id !== target.usagePlanId).length + 1;
@@ -66,7 +70,8 @@ export async function rotateKey(deps: MonetizedDependencies, customerId: string)
     const oldKeyId = requireActive(record);
     const tier = requireTier(deps.config, record.tier);
     const generation = record.pendingGeneration ?? record.generation + 1;
-    const key = await obtainKey(deps, lease, tier, generation);
+    // A Marketplace buyer's new key carries its customer id too (API Gateway meters by it).
+    const key = await obtainKey(deps, lease, tier, generation, record.marketplace ? customerId : undefined);
     await deps.gateway.attach(tier.usagePlanId, key.id);
     await deps.store.recordKey(key.id, customerId, tier.name, deps.clock.now());
     await retireKey(deps, oldKeyId);
