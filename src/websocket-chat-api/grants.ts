@@ -20,6 +20,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, nagResourceForm } from '../core/private/acknowledgements';
+import { DLQ_KEY_ACTIONS } from '../core/private/policies';
 
 export const CONNECTION_TABLE_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 export const MESSAGE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
@@ -27,7 +28,7 @@ export const FAN_OUT_TABLE_ACTIONS = ['dynamodb:DeleteItem'];
 export const INDEX_ACTIONS = ['dynamodb:Query'];
 export const TABLE_KEY_ACTIONS = ['kms:Decrypt'];
 export const QUEUE_SEND_ACTIONS = ['sqs:SendMessage'];
-export const QUEUE_SEND_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
+export const QUEUE_SEND_KEY_ACTIONS = [...DLQ_KEY_ACTIONS];
 /** The @connections methods: POST posts, GET reads a connection's status, DELETE disconnects it. */
 export const CONNECTION_METHODS = ['POST', 'GET', 'DELETE'];
 

@@ -12,8 +12,9 @@ import { targetOf } from './intrinsics';
 import { ResourceRef, TemplateSet } from './model';
 import { accountPrincipal, DocumentIn, encryptionKeyOf, keyPolicyMissing, missingActions, resourceIs, roleDocuments, rolePrincipal } from './policy';
 import { DeployRule, RuleFinding } from './rule';
+import { DLQ_KEY_ACTIONS } from '../private/policies';
 
-const KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+const KEY_ACTIONS = [...DLQ_KEY_ACTIONS];
 
 /** Actions none of the documents allows on `target`. */
 function missingIn(templates: TemplateSet, documents: DocumentIn[], actions: string[], target: ResourceRef, arnSample: string): string[] {

@@ -12,6 +12,7 @@ import { targetOf } from './intrinsics';
 import { ResourceRef, TemplateSet } from './model';
 import { encryptionKeyOf, keyPolicyMissing, missingActions, policiesFor, resourceIs, servicePrincipal } from './policy';
 import { DeployRule, RuleFinding } from './rule';
+import { DLQ_KEY_ACTIONS } from '../private/policies';
 
 interface Delivery {
   readonly publisher: ResourceRef;
@@ -61,7 +62,7 @@ export const queueDelivery: DeployRule = {
       if (awsManaged) {
         findings.push({ resource: queue, locations: ['Properties/KmsMasterKeyId'], message: `${templates.describe(queue)}: ${via}, but the queue uses an AWS managed key, which ${service} cannot use` });
       } else if (key) {
-        const missing = keyPolicyMissing(key, (f) => servicePrincipal(templates, f, principal), ['kms:GenerateDataKey', 'kms:Decrypt']);
+        const missing = keyPolicyMissing(key, (f) => servicePrincipal(templates, f, principal), [...DLQ_KEY_ACTIONS]);
         if (missing.length > 0) findings.push({ resource: key, locations: ['Properties/KeyPolicy'], message: `${templates.describe(key)}: ${via}, encrypted with this key, whose policy does not allow ${service} ${missing.join(', ')}` });
       }
     }

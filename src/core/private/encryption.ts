@@ -11,6 +11,7 @@ import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { SERVICE_KEY_ACTIONS } from './policies';
 
 /** Options of `createEncryptionKey`. */
 export interface EncryptionKeyOptions {
@@ -36,7 +37,7 @@ export function createEncryptionKey(scope: Construct, id: string, options: Encry
       new iam.PolicyStatement({
         sid: `Allow${service.split('.')[0]}`,
         principals: [new iam.ServicePrincipal(service)],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        actions: [...SERVICE_KEY_ACTIONS],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),

@@ -38,13 +38,14 @@ export const DLQ_KEY_ACTIONS: readonly string[] = Object.freeze(['kms:GenerateDa
 /**
  * What a function in a VPC needs to manage its network interfaces, with Resource "*" (`ec2:DescribeNetworkInterfaces`
  * works only on all resources). The Lambda guide requires the first three; the assign/unassign pair is in
- * `AWSLambdaVPCAccessExecutionRole`, whose version 3 (January 2024) also lists `ec2:DescribeSubnets`, not granted here.
+ * `AWSLambdaVPCAccessExecutionRole`, whose version 3 (January 2024) also lists `ec2:DescribeSubnets`, granted too.
  * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
  * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
  */
 export const VPC_ENI_ACTIONS: readonly string[] = Object.freeze([
   'ec2:CreateNetworkInterface',
   'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
   'ec2:DeleteNetworkInterface',
   'ec2:AssignPrivateIpAddresses',
   'ec2:UnassignPrivateIpAddresses',
