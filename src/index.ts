@@ -1,4 +1,5 @@
 export * from './core';
 export * from './rest';
 export * from './secured-rest-api';
+export * from './private-vpc-api';
 export * from './websocket-chat-api';
