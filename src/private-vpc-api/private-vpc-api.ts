@@ -133,7 +133,9 @@ export class PrivateVpcApi extends RestApiPattern {
    * An integration with an internal Application Load Balancer through a VPC link V2 (one per VPC, created on first
    * use, with a security group that reaches only the load balancers it serves). Pass it to `addRoute`.
    */
-  public applicationLoadBalancerIntegration(loadBalancer: elbv2.IApplicationLoadBalancer, options: PrivateIntegrationOptions = {}): apigateway.Integration {
+  public applicationLoadBalancerIntegration(
+    loadBalancer: elbv2.IApplicationLoadBalancer, options: PrivateIntegrationOptions = {},
+  ): apigateway.Integration {
     return this.integrations.applicationLoadBalancer(loadBalancer, options);
   }
 
