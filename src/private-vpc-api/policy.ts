@@ -30,7 +30,6 @@ const UNRESOLVED_ID_LENGTH = 22;
 const ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
 const ENDPOINT_ARN = /^arn:aws[a-z-]*:ec2:([a-z0-9-]+):(\d{12}):vpc-endpoint\/(vpce-[0-9a-f]{8,17})$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
-const ACCOUNT = /^\d{12}$/;
 
 /** Who may call a private API. */
 export interface PrivateAccess {
@@ -76,13 +75,6 @@ export function checkVpcSourceIps(scope: IConstruct, prop: string, values: strin
     if (Token.isUnresolved(c)) continue;
     if (!ipVersionOf(c)) fail(scope, prop, c, 'entries must be IPv4 or IPv6 addresses or CIDR ranges');
     if (/\/0$/.test(c)) fail(scope, prop, c, 'must not be a /0 range (use no restriction instead)');
-  }
-}
-
-/** Checks account ids. */
-export function checkAccounts(scope: IConstruct, prop: string, values: string[]): void {
-  for (const a of values) {
-    if (!Token.isUnresolved(a) && !ACCOUNT.test(a)) fail(scope, prop, a, 'entries must be 12-digit AWS account ids');
   }
 }
 

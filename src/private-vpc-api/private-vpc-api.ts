@@ -5,13 +5,14 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { configureEndpoint } from './endpoint';
-import { checkAccounts, checkVpcIds, checkVpcSourceIps, endpointIdOf, policyProblems, privateApiStatements } from './policy';
+import { checkVpcIds, checkVpcSourceIps, endpointIdOf, policyProblems, privateApiStatements } from './policy';
 import { PrivateDomain } from './private-domain';
 import { PrivateIntegrations, VpcLinkIntegration } from './private-integrations';
 import { PrivateIntegrationOptions, PrivateVpcApiProps } from './private-vpc-api-props';
 import { QuickStartVpcOptions, createQuickStartVpc } from './quick-start-vpc';
 import { ApiAuthorization } from '../core/authorization';
 import { checkCount, checkOneOf, fail } from '../core/private/validation';
+import { renderResourcePolicy } from '../rest/gateway';
 import { RestApiPattern } from '../rest/rest-api-pattern';
 import { RouteEntry } from '../rest/routes';
 
@@ -88,7 +89,6 @@ export class PrivateVpcApi extends RestApiPattern {
     checkVpcIds(this, 'allowedVpcs', props.allowedVpcs ?? []);
     if (props.allowedVpcSourceIps) checkVpcSourceIps(this, 'allowedVpcSourceIps', props.allowedVpcSourceIps);
     const accounts = props.resourcePolicy?.allowedAccounts ?? [];
-    checkAccounts(this, 'resourcePolicy.allowedAccounts', accounts);
     resourcePolicy.addStatements(...privateApiStatements(this, {
       endpoints: this.allowedVpcEndpointIds,
       vpcs: props.allowedVpcs ?? [],
@@ -104,6 +104,8 @@ export class PrivateVpcApi extends RestApiPattern {
     const cfnApi = this.api.node.defaultChild as apigateway.CfnRestApi;
     cfnApi.endpointConfiguration = {
       types: [apigateway.EndpointType.PRIVATE],
+      // Private APIs support only dualstack (IPv4-only is refused).
+      ipAddressType: 'dualstack',
       vpcEndpointIds: Lazy.list({ produce: () => this.allowedVpcEndpointIds }),
     };
     this.vpceInvokeUrl = `https://${this.api.restApiId}-${endpoint.vpcEndpointId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${this.stage.stageName}/`;
@@ -153,8 +155,12 @@ export class PrivateVpcApi extends RestApiPattern {
   }
 }
 
-/** `aws:SourceIp` never matches a call through a VPC endpoint: the base's source-address options are refused. */
+/**
+ * `aws:SourceIp` never matches a call through a VPC endpoint: the base's source-address options are refused (after
+ * the base's own checks of their entries, so a malformed entry gets the same message on every REST pattern).
+ */
 function refuseSourceIpRestrictions(scope: Construct, props: PrivateVpcApiProps): void {
+  renderResourcePolicy(scope, props.resourcePolicy);
   for (const prop of ['allowedSourceCidrs', 'deniedSourceCidrs'] as const) {
     const value = props.resourcePolicy?.[prop];
     if (value !== undefined) {

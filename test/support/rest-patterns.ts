@@ -5,7 +5,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { ApiAuthorization, RestApiPattern, RestApiPatternProps, SecuredRestApi } from '../../src';
+import { ApiAuthorization, PrivateVpcApi, RestApiPattern, RestApiPatternProps, SecuredRestApi } from '../../src';
 
 /** Shared REST props plus the default authorization. */
 export interface RestPatternProps extends RestApiPatternProps {
@@ -24,6 +24,11 @@ export const REST_PATTERNS: RestPatternEntry[] = [
   {
     name: 'SecuredRestApi',
     build: (stack, props = {}, id = 'Api') => new SecuredRestApi(stack, id, { ...props, authorization: props.authorization ?? ApiAuthorization.iam() }),
+  },
+  {
+    name: 'PrivateVpcApi',
+    // A quick-start VPC (flow logs, closed default security group) beside the API, so the compliance rows stay clean.
+    build: (stack, props = {}, id = 'Api') => new PrivateVpcApi(stack, id, { ...props, vpc: PrivateVpcApi.quickStartVpc(stack, `${id}Vpc`) }),
   },
 ];
 
