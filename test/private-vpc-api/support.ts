@@ -93,12 +93,12 @@ function conditionsMatch(condition: Record<string, Record<string, unknown>>, cal
   }));
 }
 
-/** IPv4 CIDR membership. */
+/** IPv4 CIDR membership: the first `bits` bits of both addresses agree. */
 export function inCidr(ip: string, cidr: string): boolean {
   const [base, bits = '32'] = cidr.split('/');
-  const toInt = (a: string) => a.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return ((toInt(ip) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
+  const toNumber = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const block = 2 ** (32 - Number(bits));
+  return Math.floor(toNumber(ip) / block) === Math.floor(toNumber(base) / block);
 }
 
 const PSEUDO: Record<string, string> = {
