@@ -108,7 +108,8 @@ describe('the built canary bundles against local stand-ins', () => {
   });
 
   const endpoint = () => ({ AWS_ENDPOINT_URL_API_GATEWAY: `http://127.0.0.1:${(apiGateway.address() as AddressInfo).port}` });
-  const rollbackEnv = () => ({ ...renderCanaryRollbackEnvironment({ restApiId: API_ID, stageName: STAGE, guardAlarmArns: [ERRORS_ALARM_ARN, LATENCY_ALARM_ARN] }), ...endpoint() });
+  const guard = { restApiId: API_ID, stageName: STAGE, guardAlarmArns: [ERRORS_ALARM_ARN, LATENCY_ALARM_ARN] };
+  const rollbackEnv = () => ({ ...renderCanaryRollbackEnvironment(guard), ...endpoint() });
   const alarm = (state: string) => ({
     'detail-type': 'CloudWatch Alarm State Change',
     'source': 'aws.cloudwatch',
