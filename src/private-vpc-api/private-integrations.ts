@@ -48,6 +48,8 @@ export class VpcLinkIntegration extends apigateway.Integration {
   constructor(private readonly spec: VpcLinkIntegrationSpec) {
     super({
       type: (spec.options.proxy ?? true) ? apigateway.IntegrationType.HTTP_PROXY : apigateway.IntegrationType.HTTP,
+      // Each method's own (see bind); the L2 requires one here.
+      integrationHttpMethod: spec.options.httpMethod ?? 'ANY',
       options: { ...spec.options.options, connectionType: apigateway.ConnectionType.VPC_LINK, vpcLink: spec.vpcLink },
     });
   }
