@@ -71,12 +71,15 @@ describe('the built canary bundles against local stand-ins', () => {
           res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException' }).end('{"message":"Invalid stage identifier specified"}');
           return;
         }
-        if (req.method === 'PATCH') {
-          for (const op of parsed.patchOperations) {
-            if (op.op === 'replace' && op.path === '/canarySettings/percentTraffic' && stage.canarySettings) stage.canarySettings.percentTraffic = Number(op.value);
-            else if (op.op === 'remove' && op.path === '/canarySettings') delete stage.canarySettings;
-            else return res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'BadRequestException' }).end('{"message":"Invalid patch path"}');
-          }
+        const refused = req.method === 'PATCH' && parsed.patchOperations.some((op: any) => {
+          if (op.op === 'replace' && op.path === '/canarySettings/percentTraffic' && stage?.canarySettings) stage.canarySettings.percentTraffic = Number(op.value);
+          else if (op.op === 'remove' && op.path === '/canarySettings') delete stage?.canarySettings;
+          else return true;
+          return false;
+        });
+        if (refused) {
+          res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'BadRequestException' }).end('{"message":"Invalid patch path"}');
+          return;
         }
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ stageName: STAGE, ...stage }));
       });
