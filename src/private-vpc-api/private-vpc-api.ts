@@ -11,7 +11,7 @@ import { PrivateIntegrations, VpcLinkIntegration } from './private-integrations'
 import { PrivateIntegrationOptions, PrivateVpcApiProps } from './private-vpc-api-props';
 import { QuickStartVpcOptions, createQuickStartVpc } from './quick-start-vpc';
 import { ApiAuthorization } from '../core/authorization';
-import { checkCount, checkOneOf, fail } from '../core/private/validation';
+import { checkCount, checkOneOf, checkUnique, fail } from '../core/private/validation';
 import { renderResourcePolicy } from '../rest/gateway';
 import { RestApiPattern } from '../rest/rest-api-pattern';
 import { RouteEntry } from '../rest/routes';
@@ -81,7 +81,9 @@ export class PrivateVpcApi extends RestApiPattern {
 
     const ids = (prop: string, values: string[] | undefined) => {
       checkCount(this, prop, values, { min: 1 });
-      return (values ?? []).map((v) => endpointIdOf(this, prop, v));
+      const result = (values ?? []).map((v) => endpointIdOf(this, prop, v));
+      checkUnique(this, prop, result);
+      return result;
     };
     const accessEndpoints = ids('privateDomain.accessEndpoints', props.privateDomain?.accessEndpoints);
     this.allowedVpcEndpointIds = unique([endpoint.vpcEndpointId, ...ids('allowedVpcEndpoints', props.allowedVpcEndpoints), ...accessEndpoints]);
