@@ -1,23 +1,48 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { IConstruct } from 'constructs';
-import { ANY_METHOD_EXTENSION, CONCRETE_METHODS as METHODS, SCHEME_NAMES, defaultScopes } from './openapi';
-import { RouteOptions, pathParameterNames } from './routes';
-import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
-import { fail } from '../core/private/validation';
+import { Construct, IConstruct } from 'constructs';
+import { validateAuthorization } from './authorizers';
+import { ImportNotes, warnTemplateSize } from './openapi/import-report';
+import { DocumentOperation, documentOperations } from './openapi/operations';
+import { isObject } from './openapi/pointer';
+import { requestOf } from './openapi/request-import';
+import { securityOf } from './openapi/security-import';
+import { RouteOptions, defaultOperationName, validateRoute } from './routes';
+import { ApiAuthorization } from '../core/authorization';
+import { checkPattern, fail } from '../core/private/validation';
 
 /**
  * Options of the OpenAPI import.
  */
 export interface OpenApiImportOptions {
-  /** The backend of each operation, by `operationId`; every operation needs one and every entry must be used. */
+  /**
+   * The backend of each operation, by `operationId` (an operation without one by its derived name, such as
+   * `postStreams` for `POST /streams`); every operation needs one and every entry must be used.
+   */
   readonly integrations: Record<string, apigateway.Integration>;
   /**
-   * The authorization of each security scheme of the document, by scheme name. A scheme named as the export
-   * names the API's default authorization (`jwt`, `cognito`, `lambdaToken`, `lambdaRequest`, `sigv4`) maps to
-   * it, `sigv4` to IAM, and an `apiKey` scheme named `apiKey` to `apiKeyRequired`.
+   * The authorization of each security scheme of the document, by scheme name. Implicitly, a scheme named as the
+   * export names the API's default authorization (`jwt`, `cognito`, `lambdaToken`, `lambdaRequest`) maps to it, and
+   * `sigv4` (or a scheme marked `x-amazon-apigateway-authtype: awsSigv4`) to IAM.
    * @default - only those implicit mappings
    */
   readonly authorizations?: Record<string, ApiAuthorization>;
+  /**
+   * Security schemes of `type: apiKey` that mean API Gateway's API key (`apiKeyRequired`). Callers send the key in
+   * the `x-api-key` header whatever the scheme says (warning `OpenApiApiKeyHeader` otherwise).
+   * @default - only apiKey schemes in the `x-api-key` header
+   */
+  readonly apiKeySchemes?: string[];
+  /**
+   * Scheme names in order of preference, for operations with alternative security requirements: the first
+   * requirement that can be served and names the most preferred scheme wins.
+   * @default - the first requirement that can be served, in document order
+   */
+  readonly preferredSchemes?: string[];
+  /**
+   * A path prefixed to every imported path, such as the path of the document's `servers` URL (`/v2`).
+   * @default - the document's paths as they are (warning `OpenApiServersBasePath` when `servers` has a path)
+   */
+  readonly basePath?: string;
 }
 
 /** One route read from a document. */
@@ -28,174 +53,125 @@ export interface ImportedRoute {
   readonly integration: apigateway.Integration;
 }
 
-const ANY_KEY = 'x-amazon-apigateway-any-method';
-const SCHEMA_TYPES = ['object', 'array', 'string', 'number', 'integer', 'boolean', 'null'];
-/** OpenAPI keywords with no meaning for request validation: dropped. */
-const DROPPED = new Set(['nullable', 'readOnly', 'writeOnly', 'example', 'examples', 'deprecated', 'discriminator', 'xml', 'externalDocs']);
-/** Keywords passed through unchanged (JSON Schema draft 4 as API Gateway models accept it). */
-const PLAIN = new Set([
-  'type', 'title', 'description', 'format', 'default', 'enum', 'const', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum',
-  'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems', 'maxProperties', 'minProperties', 'required',
-]);
+/** What the import needs to know of the API it adds routes to. */
+export interface ImportTarget {
+  readonly defaultAuthorization: ApiAuthorization;
+  readonly api: apigateway.RestApi;
+  /** `METHOD /path` of the routes the API has already. */
+  readonly routes: readonly string[];
+  /** The pattern's route defaults (applied by addRoute), so that the checks see what addRoute will see. */
+  readonly routeDefaults: (options: RouteOptions) => RouteOptions;
+}
+
+/** A checked import: its routes, and what to do once they are added. */
+export interface OpenApiImport {
+  readonly routes: ImportedRoute[];
+  /** Called with the methods added for `routes`; warns about the template size; returns the methods. */
+  readonly added: (methods: apigateway.Method[]) => apigateway.Method[];
+}
 
 /**
- * Reads the routes of an OpenAPI 3.0/3.1 document: one per operation, with its operationId as operation name,
- * its JSON request schema as model (with body validation), its query and header parameters, and its security
- * requirement as authorization, scopes and API-key requirement. Throws, naming the path and operation, on
- * anything it cannot map.
+ * Reads the routes of an OpenAPI 3.0/3.1 document and checks every one of them (route, model id, authorization),
+ * naming the path and operation, before any is added. See the README's "OpenAPI import" for what is converted,
+ * what is refused and why.
  */
-export function importOpenApi(
-  scope: IConstruct,
-  document: any,
-  options: OpenApiImportOptions,
-  defaultAuthorization: ApiAuthorization,
-): ImportedRoute[] {
+export function importOpenApi(scope: Construct, document: any, options: OpenApiImportOptions, target: ImportTarget): OpenApiImport {
   const version = typeof document?.openapi === 'string' ? document.openapi : undefined;
   if (!version || !/^3\.[01]\.\d+$/.test(version)) {
     fail(scope, 'openApi.openapi', version ?? document?.swagger ?? document?.openapi, 'must be an OpenAPI 3.0.x or 3.1.x document');
   }
-  if (typeof document.paths !== 'object' || document.paths === null) fail(scope, 'openApi.paths', document.paths, 'must be an object of paths');
-  const schemes: Record<string, any> = document.components?.securitySchemes ?? {};
-  const used = new Set<string>();
-  const iam = ApiAuthorization.iam();
-  const routes: ImportedRoute[] = [];
+  const version31 = version.startsWith('3.1.');
+  // `paths` is required in 3.0 and optional in 3.1 (a document may hold only webhooks or components).
+  if (!(version31 && document.paths === undefined) && !isObject(document.paths)) fail(scope, 'openApi.paths', document.paths, 'must be an object of paths');
+  const basePath = checkBasePath(scope, options.basePath);
+  const notes = new ImportNotes();
+  const note = (id: string, item: string) => notes.note(id, item);
+  const failIn = (prop: string, value: unknown, allowed: string): never => fail(scope, prop, value, allowed);
+  if (isObject(document.webhooks) && Object.keys(document.webhooks).length) note('OpenApiWebhooksNotImported', `webhooks ${Object.keys(document.webhooks).join(', ')}`);
+  const serverPath = serversBasePath(document.servers);
+  if (serverPath && basePath === undefined) note('OpenApiServersBasePath', `${serverPath} (servers[0])`);
 
-  for (const [path, item] of Object.entries<any>(document.paths)) {
-    const anyGroups = new Map<string, string[]>();
-    for (const key of [...METHODS, ANY_KEY]) {
-      const op = item?.[key];
-      if (!op) continue;
-      const where = `${key === ANY_KEY ? 'ANY' : key.toUpperCase()} ${path}`;
-      const anyOf = typeof op[ANY_METHOD_EXTENSION] === 'string' ? op[ANY_METHOD_EXTENSION] : undefined;
-      if (anyOf) {
-        // The export spells an ANY route as every concrete method, each marked with the route's operationId.
-        anyGroups.set(anyOf, [...(anyGroups.get(anyOf) ?? []), key]);
-        continue;
-      }
-      const operationId = op.operationId;
-      if (typeof operationId !== 'string' || !operationId) fail(scope, `openApi operation ${where} operationId`, operationId, 'every operation needs an operationId (it selects the integration)');
-      routes.push(toRoute(operationId, key === ANY_KEY ? 'ANY' : key.toUpperCase(), path, op, item, where));
-    }
-    for (const [operationId, keys] of anyGroups) {
-      if (keys.length !== METHODS.length) {
-        fail(scope, `openApi operation ${path} ${ANY_METHOD_EXTENSION}`, operationId, `must mark all of ${METHODS.join(', ')} (found ${keys.join(', ')})`);
-      }
-      routes.push(toRoute(operationId, 'ANY', path, item[keys[0]], item, `ANY ${path}`));
-    }
+  const operations = documentOperations(document, failIn, note);
+  checkIntegrations(scope, operations, options.integrations);
+  const schemes = isObject(document.components?.securitySchemes) ? document.components.securitySchemes : {};
+  for (const [prop, names] of [['apiKeySchemes', options.apiKeySchemes], ['preferredSchemes', options.preferredSchemes]] as const) {
+    for (const name of names ?? []) if (!isObject(schemes[name])) fail(scope, `openApi ${prop}`, name, 'must name security schemes of the document');
   }
+  for (const [name, auth] of Object.entries(options.authorizations ?? {})) validateAuthorization(scope, `openApi authorizations.${name}`, auth);
+  const security = {
+    schemes,
+    authorizations: options.authorizations ?? {},
+    apiKeySchemes: options.apiKeySchemes ?? [],
+    preferredSchemes: options.preferredSchemes ?? [],
+    defaultAuthorization: target.defaultAuthorization,
+    iam: ApiAuthorization.iam(),
+    fail: failIn,
+    note,
+  };
+  const routes = operations.map((d) => {
+    const request = requestOf(d, { document, version31, fail: failIn, note });
+    const routeOptions: RouteOptions = {
+      operationName: d.operationName,
+      requestSchema: request.requestSchema as apigateway.JsonSchema | undefined,
+      requestParameters: request.requestParameters,
+      ...securityOf(d.operation.security ?? document.security, d.where, security),
+    };
+    const path = basePath ? (d.path === '/' ? basePath : `${basePath}${d.path}`) : d.path;
+    return { route: { method: d.method, path, integration: options.integrations[d.key], options: routeOptions }, where: d.where };
+  });
+  checkRoutes(scope, routes, target);
+  notes.warn(scope);
+  const imported = routes.map((r) => r.route);
+  return { routes: imported, added: (methods) => (warnTemplateSize(scope, imported, methods), methods) };
+}
 
-  const unknown = Object.keys(options.integrations).filter((id) => !used.has(id));
+/** Every operation has an integration and every integration an operation: all the gaps in one error each. */
+function checkIntegrations(scope: IConstruct, operations: DocumentOperation[], integrations: Record<string, apigateway.Integration>): void {
+  const keys = new Set(operations.map((o) => o.key));
+  const unknown = Object.keys(integrations).filter((id) => !keys.has(id));
   if (unknown.length) fail(scope, 'openApi integrations', unknown, 'names operationIds the document does not have');
-  return routes;
+  const missing = operations.filter((o) => !integrations[o.key]);
+  if (missing.length) {
+    const list = missing.map((o) => `${o.method} ${o.path} (${o.key}${o.derivedKey ? ', no operationId: derived name' : ''})`);
+    fail(scope, 'openApi integrations', missing.map((o) => o.key), `has no integration for ${missing.length} operation(s): ${list.join('; ')}`);
+  }
+}
 
-  function toRoute(operationId: string, method: string, path: string, op: any, item: any, where: string): ImportedRoute {
-    const prop = `openApi operation ${where} (${operationId})`;
-    if (used.has(operationId)) fail(scope, `${prop} operationId`, operationId, 'must be unique in the document');
-    used.add(operationId);
-    const integration = options.integrations[operationId];
-    if (!integration) fail(scope, `${prop} integration`, operationId, 'is missing from the integrations map');
-    const requestParameters: Record<string, boolean> = {};
-    const pathParams = new Set(pathParameterNames(path));
-    for (const param of [...(item.parameters ?? []), ...(op.parameters ?? [])]) {
-      const p = param?.$ref ? resolveRef(param.$ref, prop) : param;
-      if (p?.in === 'path') {
-        if (!pathParams.has(p.name)) fail(scope, `${prop} parameters`, p.name, 'path parameters must appear in the path template');
-      } else if (p?.in === 'query' || p?.in === 'header') {
-        requestParameters[`method.request.${p.in === 'query' ? 'querystring' : 'header'}.${p.name}`] = p.required === true;
-      } else if (p?.in !== 'cookie') {
-        fail(scope, `${prop} parameters`, p, 'must be path, query or header parameters with a name');
-      }
+/** The checks addRoute makes, and those it cannot make, for every route before the first is added. */
+function checkRoutes(scope: IConstruct, routes: Array<{ route: ImportedRoute; where: string }>, target: ImportTarget): void {
+  const cors = target.api.root.defaultCorsPreflightOptions !== undefined;
+  const seen = new Map<string, string>(target.routes.map((r) => [r, 'the API']));
+  const models = new Map<string, string>();
+  for (const { route, where } of routes) {
+    const method = validateRoute(scope, route.method, route.path, target.routeDefaults(route.options), where);
+    const key = `${method} ${route.path}`;
+    if (seen.has(key)) fail(scope, `${where} route`, key, `is already defined by ${seen.get(key)} (each method and path once)`);
+    seen.set(key, where);
+    if (method === 'OPTIONS' && cors) {
+      fail(scope, `${where} route`, key, 'collides with the CORS preflight method the API adds on every path (cors): remove the operation or the cors prop');
     }
-    const body = op.requestBody?.$ref ? resolveRef(op.requestBody.$ref, prop) : op.requestBody;
-    const jsonSchema = body?.content?.['application/json']?.schema;
-    const auth = authorizationOf(op.security ?? document.security, prop);
-    return {
-      method,
-      path,
-      integration,
-      options: {
-        operationName: operationId,
-        requestSchema: jsonSchema ? toJsonSchema(jsonSchema, `${prop} requestBody`, []) : undefined,
-        requestParameters: Object.keys(requestParameters).length ? requestParameters : undefined,
-        ...auth,
-      },
-    };
-  }
-
-  function authorizationOf(security: any, prop: string): Pick<RouteOptions, 'authorization' | 'scopes' | 'apiKeyRequired'> {
-    if (security === undefined) return {};
-    if (!Array.isArray(security) || security.length > 1) fail(scope, `${prop} security`, security, 'must list at most one security requirement (API Gateway applies one authorizer per method)');
-    if (security.length === 0) return { authorization: ApiAuthorization.none() };
-    let authorization: ApiAuthorization | undefined;
-    let scopes: string[] | undefined;
-    let apiKeyRequired = false;
-    for (const [name, requested] of Object.entries<any>(security[0])) {
-      if (name === 'apiKey' && schemes[name]?.type === 'apiKey' && !options.authorizations?.[name]) {
-        apiKeyRequired = true;
-        continue;
-      }
-      if (authorization) fail(scope, `${prop} security`, security[0], 'must combine at most one authorization scheme with apiKey');
-      authorization = options.authorizations?.[name] ?? implicitAuthorization(name);
-      if (!authorization) {
-        fail(scope, `${prop} security`, name, `names a scheme with no authorization: map it in authorizations (known: ${Object.keys(options.authorizations ?? {}).join(', ') || 'none'})`);
-      }
-      scopes = Array.isArray(requested) && requested.length ? requested : undefined;
+    if (route.options.requestSchema) {
+      // The REST base names a route's model after its derived name, which two paths can share.
+      const id = `${defaultOperationName(method, route.path)}Model`;
+      const other = models.get(id) ?? (target.api.node.tryFindChild(id) ? 'a route of the API' : undefined);
+      if (other) fail(scope, `${where} requestBody`, id, `is the model id of ${other} too (both paths give the same name): rename one of the paths`);
+      models.set(id, where);
     }
-    const inherited = authorization === defaultAuthorization ? defaultScopes(defaultAuthorization) : undefined;
-    return {
-      authorization: authorization === defaultAuthorization ? undefined : authorization,
-      scopes: scopes && JSON.stringify(scopes) !== JSON.stringify(inherited) ? scopes : undefined,
-      apiKeyRequired: apiKeyRequired || undefined,
-    };
   }
+}
 
-  function implicitAuthorization(name: string): ApiAuthorization | undefined {
-    if (!schemes[name]) return undefined;
-    if (name === SCHEME_NAMES[defaultAuthorization.kind]) return defaultAuthorization;
-    if (name === SCHEME_NAMES[AuthorizationKind.IAM]) return iam;
-    return undefined;
-  }
+function checkBasePath(scope: IConstruct, basePath: string | undefined): string | undefined {
+  if (basePath === undefined || basePath === '' || basePath === '/') return undefined;
+  checkPattern(scope, 'openApi basePath', basePath, /^(\/[A-Za-z0-9:._$-]+)+$/, 'must be a path such as /v2 (literal segments, no trailing /)');
+  return basePath;
+}
 
-  function resolveRef(ref: unknown, prop: string): any {
-    const m = typeof ref === 'string' ? /^#\/components\/(schemas|parameters|requestBodies)\/([^/]+)$/.exec(ref) : null;
-    const target = m ? document.components?.[m[1]]?.[m[2]] : undefined;
-    if (!target) fail(scope, prop, ref, 'must be a $ref to #/components/{schemas|parameters|requestBodies}/<name> that exists');
-    return target;
-  }
-
-  /** OpenAPI schema object -> API Gateway model schema; `$ref`s to components are inlined. */
-  function toJsonSchema(schema: any, prop: string, seen: string[]): apigateway.JsonSchema {
-    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) fail(scope, prop, schema, 'must be a schema object');
-    if (schema.$ref) {
-      if (seen.includes(schema.$ref)) fail(scope, prop, schema.$ref, 'must not be recursive (API Gateway models are inlined)');
-      return toJsonSchema(resolveRef(schema.$ref, prop), prop, [...seen, schema.$ref]);
-    }
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries<any>(schema)) {
-      if (DROPPED.has(key) || key.startsWith('x-')) continue;
-      if (key === 'type') {
-        const types = Array.isArray(value) ? value : [value];
-        if (!types.every((t) => SCHEMA_TYPES.includes(t))) fail(scope, `${prop} type`, value, `must be one of ${SCHEMA_TYPES.join(', ')}`);
-        out.type = schema.nullable === true && !Array.isArray(value) ? [value, 'null'] : value;
-      } else if (key === 'required') {
-        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) fail(scope, `${prop} required`, value, 'must be a list of property names');
-        out.required = value;
-      } else if (PLAIN.has(key)) {
-        out[key] = value;
-      } else if (key === 'properties' || key === 'patternProperties') {
-        if (typeof value !== 'object' || value === null) fail(scope, `${prop} ${key}`, value, 'must be an object of schemas');
-        out[key] = Object.fromEntries(Object.entries<any>(value).map(([k, v]) => [k, toJsonSchema(v, `${prop}.${k}`, seen)]));
-      } else if (key === 'items' || key === 'not' || (key === 'additionalProperties' && typeof value === 'object')) {
-        out[key] = toJsonSchema(value, `${prop} ${key}`, seen);
-      } else if (key === 'additionalProperties') {
-        out[key] = value;
-      } else if (key === 'allOf' || key === 'anyOf' || key === 'oneOf') {
-        if (!Array.isArray(value)) fail(scope, `${prop} ${key}`, value, 'must be a list of schemas');
-        out[key] = value.map((v, i) => toJsonSchema(v, `${prop} ${key}[${i}]`, seen));
-      } else {
-        fail(scope, `${prop}`, key, 'is not a JSON schema keyword API Gateway models support');
-      }
-    }
-    return out as apigateway.JsonSchema;
-  }
+/** The path of the first server URL (variables at their defaults), or undefined for none or `/`. */
+function serversBasePath(servers: unknown): string | undefined {
+  const url = Array.isArray(servers) && isObject(servers[0]) && typeof servers[0].url === 'string' ? servers[0] : undefined;
+  if (!url) return undefined;
+  const variables: Record<string, any> = isObject(url.variables) ? url.variables : {};
+  const text = url.url.replace(/\{([^}]+)\}/g, (_m: string, name: string) => String(variables[name]?.default ?? name));
+  const path = (/^[a-z][a-z0-9+.-]*:\/\/[^/]*(.*)$/i.exec(text)?.[1] ?? text).split(/[?#]/)[0].replace(/\/+$/, '');
+  return path && path.startsWith('/') ? path : undefined;
 }

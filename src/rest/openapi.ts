@@ -1,4 +1,8 @@
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { Construct } from 'constructs';
+import { binderOf } from './authorizers';
+import { acceptsEmptyObject } from './openapi/model-schema';
+import { ANY_METHOD_EXTENSION, CONCRETE_METHODS, SCHEME_NAMES, defaultScopes } from './openapi/names';
+import { toOpenApiSchema } from './openapi/schema-export';
 import { documentExtensions, operationExtensions, schemeExtensions } from './openapi-aws';
 import { RouteEntry, defaultOperationName, pathParameterNames } from './routes';
 import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
@@ -42,25 +46,6 @@ const ERROR_SCHEMA = {
   properties: { message: { type: 'string' }, requestId: { type: 'string' } },
 };
 
-/** The HTTP methods an OpenAPI path item has (an ANY route is spelled as all of them). */
-export const CONCRETE_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
-
-/** Converts an API Gateway JSON schema (draft 4 style, `ref`) to an OpenAPI 3.0 schema object (`$ref`). */
-export function toOpenApiSchema(schema: apigateway.JsonSchema): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (value === undefined || key === 'schema' || key === 'id') continue;
-    if (key === 'ref') {out.$ref = value;} else if (key === 'type' && Array.isArray(value)) {out.anyOf = value.map((t) => ({ type: t }));} else if (['properties', 'patternProperties', 'definitions'].includes(key)) {
-      out[key] = Object.fromEntries(Object.entries(value as Record<string, apigateway.JsonSchema>).map(([k, v]) => [k, toOpenApiSchema(v)]));
-    } else if (['items', 'additionalProperties', 'additionalItems', 'not'].includes(key) && typeof value === 'object' && !Array.isArray(value)) {
-      out[key] = toOpenApiSchema(value as apigateway.JsonSchema);
-    } else if (['allOf', 'anyOf', 'oneOf'].includes(key) || (key === 'items' && Array.isArray(value))) {
-      out[key] = (value as apigateway.JsonSchema[]).map(toOpenApiSchema);
-    } else {out[key] = value;}
-  }
-  return out;
-}
-
 /** The security scheme an authorization appears as. */
 function securityScheme(auth: ApiAuthorization): Record<string, unknown> | undefined {
   switch (auth.kind) {
@@ -81,28 +66,16 @@ function securityScheme(auth: ApiAuthorization): Record<string, unknown> | undef
   }
 }
 
-/** The scopes an authorization asks of every route by default. */
-export function defaultScopes(auth: ApiAuthorization): string[] | undefined {
-  if (auth.kind === AuthorizationKind.COGNITO) return auth.cognitoOptions?.scopes;
-  if (auth.kind === AuthorizationKind.JWT) return auth.jwtOptions?.requiredScopes;
-  return undefined;
-}
-
 /**
- * Marks the operations an ANY route is spelled as (one per concrete method, since OpenAPI has no "any"), with the
- * route's operationId, so that an import reads them back as one ANY route.
+ * The security requirements of a route: one, or, for Cognito's any-of scopes, one alternative per scope (OpenAPI's
+ * scopes in one requirement are all-of).
  */
-export const ANY_METHOD_EXTENSION = 'x-apigateway-patterns-any-method';
-
-/** The security scheme name of each authorization kind in an exported document. */
-export const SCHEME_NAMES: Record<AuthorizationKind, string> = {
-  [AuthorizationKind.COGNITO]: 'cognito',
-  [AuthorizationKind.JWT]: 'jwt',
-  [AuthorizationKind.LAMBDA_TOKEN]: 'lambdaToken',
-  [AuthorizationKind.LAMBDA_REQUEST]: 'lambdaRequest',
-  [AuthorizationKind.IAM]: 'sigv4',
-  [AuthorizationKind.NONE]: 'none',
-};
+function requirements(scheme: string | undefined, auth: ApiAuthorization, scopes: string[], apiKey: boolean): Record<string, string[]>[] {
+  const key: Record<string, string[]> = apiKey ? { apiKey: [] } : {};
+  if (!scheme) return apiKey ? [key] : [];
+  if (auth.kind === AuthorizationKind.COGNITO && scopes.length > 1) return scopes.map((s) => ({ [scheme]: [s], ...key }));
+  return [{ [scheme]: [...scopes], ...key }];
+}
 
 function parameters(route: RouteEntry): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
@@ -126,18 +99,20 @@ export function exportOpenApi(
   const paths: Record<string, Record<string, unknown>> = {};
   const schemas: Record<string, unknown> = { Error: ERROR_SCHEMA };
   const securitySchemes: Record<string, unknown> = {};
-  const schemeNames = new Map<ApiAuthorization, string>();
+  // Equal authorizations (same binder identity: every iam(), say) share one scheme, as they share one authorizer.
+  const schemeNames = new Map<string, string>();
 
-  const schemeFor = (auth: ApiAuthorization): string | undefined => {
+  const schemeFor = (auth: ApiAuthorization, scope: Construct): string | undefined => {
     const scheme = securityScheme(auth);
     if (!scheme) return undefined;
-    let name = schemeNames.get(auth);
+    const identity = `${auth.kind} ${binderOf(auth).identity(scope, auth)}`;
+    let name = schemeNames.get(identity);
     if (!name) {
       const base = SCHEME_NAMES[auth.kind];
       let n = 1;
       name = base;
       while (securitySchemes[name]) name = `${base}${++n}`;
-      schemeNames.set(auth, name);
+      schemeNames.set(identity, name);
       securitySchemes[name] = info.awsExtensions ? { ...scheme, ...schemeExtensions(auth) } : scheme;
     }
     return name;
@@ -146,17 +121,12 @@ export function exportOpenApi(
   for (const route of routes) {
     const operationId = route.options.operationName ?? defaultOperationName(route.method, route.path);
     const auth = route.options.authorization ?? defaultAuthorization;
-    const scheme = schemeFor(auth);
+    const scheme = schemeFor(auth, route.cfnMethod);
     const scopes = route.options.scopes ?? defaultScopes(auth) ?? [];
-    const requirement: Record<string, string[]> = {};
-    if (scheme) requirement[scheme] = [...scopes];
-    if (route.options.apiKeyRequired) {
-      securitySchemes.apiKey = { type: 'apiKey', in: 'header', name: 'x-api-key' };
-      requirement.apiKey = [];
-    }
+    if (route.options.apiKeyRequired) securitySchemes.apiKey = { type: 'apiKey', in: 'header', name: 'x-api-key' };
     const operation: Record<string, unknown> = {
       operationId,
-      security: Object.keys(requirement).length ? [requirement] : [],
+      security: requirements(scheme, auth, scopes, route.options.apiKeyRequired === true),
       responses: {
         200: { description: 'Success' },
         400: { $ref: '#/components/responses/Error' },
@@ -172,7 +142,9 @@ export function exportOpenApi(
     if (route.options.requestSchema) {
       const name = `${operationId[0].toUpperCase()}${operationId.slice(1)}Request`;
       schemas[name] = toOpenApiSchema(route.options.requestSchema);
-      operation.requestBody = { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } } };
+      // API Gateway validates a request without a body as {}: the body is required when the model refuses {}.
+      const required = !acceptsEmptyObject(route.options.requestSchema);
+      operation.requestBody = { required, content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } } };
     }
     const item = (paths[route.path] ??= {});
     if (route.method === 'ANY') {

@@ -149,14 +149,14 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
   }
 
   /**
-   * Adds a route for every operation of an OpenAPI 3.0/3.1 document: the operationId names the operation and
-   * picks its integration, the JSON request body schema becomes a model with body validation, query and header
-   * parameters become request parameters, and the security requirement becomes the route's authorization,
-   * scopes and API-key requirement (no `security`: the API's default; `security: []`: none). Anything that
-   * cannot be mapped fails the synth with the path and operation. Returns the methods in document order.
+   * Adds a route for every operation of an OpenAPI 3.0/3.1 document (operationId -> integration; JSON request schema
+   * -> model; query and header parameters; security -> authorization, scopes, API key). Every operation is checked,
+   * naming its path and operation, before the first route is added. Returns the methods in document order.
    */
   public addRoutesFromOpenApi(document: any, options: OpenApiImportOptions): apigateway.Method[] {
-    return importOpenApi(this, document, options, this.authorization).map((r) => this.addRoute(r.method, r.path, r.integration, r.options));
+    const routeDefaults = (o: RouteOptions) => this._routeDefaults(o);
+    const plan = importOpenApi(this, document, options, { defaultAuthorization: this.authorization, api: this.api, routes: this.routes, routeDefaults });
+    return plan.added(plan.routes.map((r) => this.addRoute(r.method, r.path, r.integration, r.options)));
   }
 
   /** The nested stacks holding routes past `routeSharding.routesInParent` (empty until the API needs them). */

@@ -81,7 +81,16 @@ export interface RouteOptions {
 /** The HTTP methods a route may use. */
 export const ROUTE_METHODS = ['ANY', 'GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
 
-const PATH_SEGMENT = /^(?:[A-Za-z0-9._~:@!$&'()*+,;=-]+|\{[A-Za-z_][A-Za-z0-9_]*\+?\})$/;
+/**
+ * A path part as CloudFormation creates it: `AWS::ApiGateway::Resource` PathPart, whose characters aws-cdk-lib checks
+ * (`[a-zA-Z0-9:._$-]`, for literals and parameter names alike; anything else, such as `@` or `~`, is refused by the
+ * L2 with an error naming neither route nor operation). API Gateway's "important notes" page lists path segments of
+ * alphanumerics, hyphens, periods, colons and curly braces
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-known-issues.html). Parameter names may
+ * hold `-` and `.` (`{pet-id}`): API Gateway passes them as `method.request.path.pet-id`.
+ */
+const PATH_SEGMENT = /^(?:[A-Za-z0-9:._$-]+|\{[A-Za-z0-9:._$-]+\+?\})$/;
+const PATH_CHARACTERS = 'letters, digits and . _ - : $, the characters CloudFormation resource paths accept';
 const REQUEST_PARAMETER = /^method\.request\.(?:header|querystring|path|multivalueheader|multivaluequerystring)\.[A-Za-z0-9._$-]+$/;
 
 /** One entry of the route table: the single source of truth for methods, models, sharding and exports. */
@@ -93,40 +102,47 @@ export interface RouteEntry {
   readonly cfnMethod: apigateway.Method;
 }
 
-/** Checks a route's method, path and options; returns the upper-case method. */
-export function validateRoute(scope: IConstruct, method: string, path: string, options: RouteOptions): string {
+/**
+ * Checks a route's method, path and options; returns the upper-case method. `context` (an OpenAPI operation, for
+ * example) prefixes every prop an error names.
+ */
+export function validateRoute(scope: IConstruct, method: string, path: string, options: RouteOptions, context?: string): string {
+  const prop = (name: string) => (context ? `${context} ${name}` : name);
   const m = Token.isUnresolved(method) ? method : method.toUpperCase();
-  checkOneOf(scope, 'route method', m, [...ROUTE_METHODS]);
-  if (Token.isUnresolved(path)) fail(scope, 'route path', path, 'must be a literal path such as /orders/{id}');
-  if (!path.startsWith('/')) fail(scope, 'route path', path, 'must start with "/"');
-  if (path !== '/' && path.endsWith('/')) fail(scope, 'route path', path, 'must not end with "/"');
+  checkOneOf(scope, prop('route method'), m, [...ROUTE_METHODS]);
+  if (Token.isUnresolved(path)) fail(scope, prop('route path'), path, 'must be a literal path such as /orders/{id}');
+  if (!path.startsWith('/')) fail(scope, prop('route path'), path, 'must start with "/"');
+  if (path !== '/' && path.endsWith('/')) fail(scope, prop('route path'), path, 'must not end with "/"');
   const segments = path === '/' ? [] : path.slice(1).split('/');
   const names = new Set<string>();
   segments.forEach((segment, i) => {
     if (!PATH_SEGMENT.test(segment)) {
-      fail(scope, 'route path', path, `segment ${JSON.stringify(segment)} must be a literal or {name} / {name+} path parameter`);
+      fail(scope, prop('route path'), path, `segment ${JSON.stringify(segment)} must be a literal or {name} / {name+} path parameter (${PATH_CHARACTERS})`);
     }
     if (segment.endsWith('+}') && i !== segments.length - 1) {
-      fail(scope, 'route path', path, 'a greedy {name+} parameter must be the last segment');
+      fail(scope, prop('route path'), path, 'a greedy {name+} parameter must be the last segment');
     }
     if (segment.startsWith('{')) {
       const name = segment.replace(/[{}+]/g, '');
-      if (names.has(name)) fail(scope, 'route path', path, `path parameter ${name} appears twice`);
+      if (names.has(name)) fail(scope, prop('route path'), path, `path parameter ${name} appears twice`);
       names.add(name);
     }
   });
   for (const key of Object.keys(options.requestParameters ?? {})) {
-    checkPattern(scope, 'requestParameters', key, REQUEST_PARAMETER, 'keys must look like method.request.{header|querystring|path}.<name>');
+    checkPattern(scope, prop('requestParameters'), key, REQUEST_PARAMETER, 'keys must look like method.request.{header|querystring|path}.<name>');
   }
-  checkLength(scope, 'operationName', options.operationName, { min: 1, max: 128 });
-  checkPattern(scope, 'operationName', options.operationName, /^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier (letters, digits, _)');
-  validateThrottle(scope, `route ${m} ${path} throttle`, options.throttle);
-  validateCacheTtl(scope, `route ${m} ${path} cache.ttl`, options.cache?.ttl);
+  checkLength(scope, prop('operationName'), options.operationName, { min: 1, max: 128 });
+  checkPattern(scope, prop('operationName'), options.operationName, OPERATION_NAME, 'must be an identifier (letters, digits, _)');
+  validateThrottle(scope, prop(`route ${m} ${path} throttle`), options.throttle);
+  validateCacheTtl(scope, prop(`route ${m} ${path} cache.ttl`), options.cache?.ttl);
   for (const key of options.cache?.keyParameters ?? []) {
-    checkPattern(scope, 'cache.keyParameters', key, REQUEST_PARAMETER, 'entries must look like method.request.{header|querystring|path}.<name>');
+    checkPattern(scope, prop('cache.keyParameters'), key, REQUEST_PARAMETER, 'entries must look like method.request.{header|querystring|path}.<name>');
   }
   return m;
 }
+
+/** What an operation name must look like (an identifier, so SDK generators can use it as a method name). */
+export const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The names of a path's parameters: `/files/{bucket}/{key+}` -> `['bucket', 'key']`. */
 export function pathParameterNames(path: string): string[] {

@@ -120,22 +120,27 @@ describe('OpenAPI import', () => {
     const base = () => ({
       openapi: '3.0.3',
       info: { title: 't', version: '1' },
-      components: { securitySchemes: { cognito: { type: 'http', scheme: 'bearer' } }, schemas: {} as Record<string, unknown> },
+      components: { securitySchemes: { cognito: { type: 'http', scheme: 'bearer' } } as Record<string, unknown>, schemas: {} as Record<string, unknown> },
       paths: { '/orders': { post: { operationId: 'createOrder', requestBody: { content: { 'application/json': { schema: { type: 'object' } } } }, responses: {} } } } as Record<string, any>,
     });
     const cases: Array<[string, (d: any) => void, Record<string, apigateway.Integration> | undefined, RegExp]> = [
       ['a Swagger 2.0 document', (d) => { delete d.openapi; d.swagger = '2.0'; }, undefined, /Target\/Api: invalid openApi.openapi "2.0": must be an OpenAPI 3.0.x or 3.1.x document/],
       ['an integration for an unknown operationId', () => undefined, { createOrder: mock, deleteOrder: mock }, /invalid openApi integrations \["deleteOrder"\]: names operationIds the document does not have/],
-      ['a missing integration', () => undefined, {}, /invalid openApi operation POST \/orders \(createOrder\) integration "createOrder": is missing from the integrations map/],
-      ['a missing operationId', (d) => { delete d.paths['/orders'].post.operationId; }, { createOrder: mock }, /invalid openApi operation POST \/orders operationId undefined: every operation needs an operationId/],
+      ['a missing integration', () => undefined, {}, /invalid openApi integrations \["createOrder"\]: has no integration for 1 operation\(s\): POST \/orders \(createOrder\)/],
       ['an invalid schema type', (d) => { d.paths['/orders'].post.requestBody.content['application/json'].schema = { type: 'obj' }; }, undefined, /invalid openApi operation POST \/orders \(createOrder\) requestBody type "obj": must be one of object, array/],
-      ['an unsupported schema keyword', (d) => { d.paths['/orders'].post.requestBody.content['application/json'].schema = { type: 'object', if: {} }; }, undefined, /POST \/orders \(createOrder\) requestBody "if": is not a JSON schema keyword/],
-      ['a dangling $ref', (d) => { d.paths['/orders'].post.requestBody.content['application/json'].schema = { $ref: '#/components/schemas/Nope' }; }, undefined, /POST \/orders \(createOrder\) requestBody "#\/components\/schemas\/Nope": must be a \$ref to/],
+      ['an unknown schema keyword', (d) => { d.paths['/orders'].post.requestBody.content['application/json'].schema = { type: 'object', colour: 'red' }; }, undefined, /POST \/orders \(createOrder\) requestBody "colour": is not a JSON schema keyword API Gateway models support/],
+      ['a draft-7 keyword', (d) => { d.paths['/orders'].post.requestBody.content['application/json'].schema = { type: 'object', if: {} }; }, undefined, /POST \/orders \(createOrder\) requestBody "if": is not supported in API Gateway models \(JSON Schema draft 4\): conditional schemas \(draft 7\)/],
+      ['a dangling $ref', (d) => { d.paths['/orders'].post.requestBody.content['application/json'].schema = { $ref: '#/components/schemas/Nope' }; }, undefined, /POST \/orders \(createOrder\) requestBody "#\/components\/schemas\/Nope": \$ref points to nothing in the document/],
+      ['a $ref to another file', (d) => { d.paths['/orders'].post.requestBody.content['application/json'].schema = { $ref: 'pets.yaml#/Pet' }; }, undefined, /requestBody "pets.yaml#\/Pet": \$ref must point into this document/],
       ['a recursive schema', (d) => {
         d.components.schemas.Node = { type: 'object', properties: { next: { $ref: '#/components/schemas/Node' } } };
         d.paths['/orders'].post.requestBody.content['application/json'].schema = { $ref: '#/components/schemas/Node' };
       }, undefined, /requestBody.next "#\/components\/schemas\/Node": must not be recursive/],
-      ['an unmapped security scheme', (d) => { d.paths['/orders'].post.security = [{ partnerOauth: [] }]; }, undefined, /POST \/orders \(createOrder\) security "partnerOauth": names a scheme with no authorization/],
+      ['an undefined security scheme', (d) => { d.paths['/orders'].post.security = [{ partnerOauth: [] }]; }, undefined, /POST \/orders \(createOrder\) security "partnerOauth": names a scheme components.securitySchemes does not define/],
+      ['an unmapped security scheme', (d) => {
+        d.components.securitySchemes.partnerOauth = { type: 'oauth2', flows: {} };
+        d.paths['/orders'].post.security = [{ partnerOauth: [] }];
+      }, undefined, /POST \/orders \(createOrder\) security \[\{"partnerOauth":\[\]\}\]: no requirement can be served: \["partnerOauth"\]: scheme partnerOauth \(oauth2\) is not mapped \(add it to authorizations\)/],
       ['a path parameter missing from the path', (d) => { d.paths['/orders'].post.parameters = [{ name: 'id', in: 'path', required: true }]; }, undefined, /POST \/orders \(createOrder\) parameters "id": path parameters must appear in the path template/],
     ];
     test.each(cases)('%s', (_name, mutate, integrations, message) => {

@@ -3,7 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiAuthorization, SecuredRestApi } from '../../src';
-import { toOpenApiSchema } from '../../src/rest/openapi';
+import { toOpenApiSchema } from '../../src/rest/openapi/schema-export';
 import { newStack } from '../support/fixtures';
 
 /** Validates a document with @seriousme/openapi-schema-validator (ESM-only, so in a child Node.js process). */
