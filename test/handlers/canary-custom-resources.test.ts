@@ -11,7 +11,7 @@
  *   properties as OldResourceProperties; an attribute answered in `Data` is what `Fn::GetAtt` reads
  *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html, crpg-ref-responses.html).
  */
-import { TooManyRequestsException } from '@aws-sdk/client-api-gateway';
+import { BadRequestException, TooManyRequestsException } from '@aws-sdk/client-api-gateway';
 import { API_ID, STAGE, stageSetup, StageState } from './support/canary-stage';
 import { renderCanaryGuardProperties, renderCanaryRemovalProperties } from '../../src/runtime/canary/contract';
 import { canaryCustomResource } from '../../src/runtime/canary/custom-resources';
@@ -111,6 +111,21 @@ describe('canary removal custom resource (aws-cdk#33901)', () => {
     expect((await run(undefined, event(REMOVAL, 'Create', removal), gone)).calls.map((c) => c[0])).toEqual(['GetStage']);
   });
 
+  test('GIVEN the canary removed between GetStage and UpdateStage THEN read again and SUCCESS (Removed false); a refusal with the canary still there fails', async () => {
+    const s = stageSetup(structuredClone(withCanary));
+    const original = s.stage.updateStage.bind(s.stage);
+    s.stage.updateStage = (input: any) => {
+      delete s.stage.state!.canarySettings;
+      return original(input);
+    };
+    const gone = await run(undefined, event(REMOVAL, 'Create', removal), s);
+    expect(gone.response).toMatchObject({ Status: 'SUCCESS', Data: { Removed: 'false' } });
+    expect(gone.calls.map((c) => c[0])).toEqual(['GetStage', 'UpdateStage', 'GetStage']);
+    const refused = stageSetup(structuredClone(withCanary));
+    refused.stage.failNext('UpdateStage', new BadRequestException({ message: 'refused', $metadata: {} }));
+    expect((await run(undefined, event(REMOVAL, 'Create', removal), refused)).response).toMatchObject({ Status: 'FAILED', Reason: 'BadRequestException (see the function log)' });
+  });
+
   test.each([
     ['RestApiId', { ...removal, RestApiId: '../../evil' }, 'InvalidProperty: RestApiId: is not a REST API id'],
     ['StageName', { ...removal, StageName: 'prod stage' }, 'InvalidProperty: StageName: is not a REST stage name'],
@@ -154,6 +169,12 @@ describe('canary guard custom resource (keeps an out-of-band rollback across sta
     expect(r.calls).toHaveLength(reads);
     // The guard only reads: the stage is CloudFormation's to update, with the answered value.
     expect(r.calls.every((c) => c[0] === 'GetStage')).toBe(true);
+  });
+
+  test('GIVEN an Update whose previous properties are not readable (an older format) THEN treated as a first deployment', async () => {
+    const r = await run(structuredClone(rolledBack), event(GUARD, 'Update', intent('cand02', 10, 'f2'), { RestApiId: API_ID }));
+    expect(r.response).toMatchObject({ Status: 'SUCCESS', Data: { PercentTraffic: '10', Reason: 'first-deployment' } });
+    expect(r.calls).toEqual([]);
   });
 
   test('GIVEN the live stage cannot be read (throttled past every retry) THEN the template value, never a failed deployment', async () => {

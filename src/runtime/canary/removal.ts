@@ -12,7 +12,7 @@
 import { CanaryConfigError, parseCanaryRemovalProperties } from './contract';
 import { LiveStage, REMOVE_CANARY, StageGateway } from './stage';
 import { CfnEvent, CfnOutcome } from '../monetized/custom-resource';
-import { HttpError, Log } from '../monetized/errors';
+import { errorName, HttpError, Log } from '../monetized/errors';
 
 /** Why no patch is sent. */
 export type RemovalSkip = 'not-requested' | 'stage-not-found' | 'no-canary';
@@ -49,7 +49,17 @@ export async function canaryRemoval(stages: StageGateway, log: Log, event: CfnEv
     log('canary removal', { restApiId: props.restApiId, stageName: props.stageName, action: 'none', reason: plan.skip });
     return { physicalResourceId, data: { Removed: 'false' } };
   }
-  const after = await stages.updateStage(props.restApiId, props.stageName, plan.patch);
+  let after: LiveStage;
+  try {
+    after = await stages.updateStage(props.restApiId, props.stageName, plan.patch);
+  } catch (e) {
+    // The canary may have gone between GetStage and UpdateStage: read again, and succeed if it is gone.
+    if (!['BadRequestException', 'NotFoundException', 'ConflictException'].includes(errorName(e))) throw e;
+    const now = removalPlan(true, await stages.getStage(props.restApiId, props.stageName));
+    if (!('skip' in now)) throw e;
+    log('canary removal', { restApiId: props.restApiId, stageName: props.stageName, action: 'none', reason: now.skip });
+    return { physicalResourceId, data: { Removed: 'false' } };
+  }
   if (after.canary) throw new HttpError(502, 'CanaryNotRemoved', 'API Gateway still reports canary settings on the stage after removing them');
   log('canary removal', {
     restApiId: props.restApiId,
