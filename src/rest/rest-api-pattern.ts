@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { RestAuthorizers } from './authorizers';
+import { RestDeployments } from './deployments';
 import { addGatewayResponses, renderCors } from './gateway';
 import { GrantInvokeOptions, InvokeGrants } from './invoke-grants';
 import { RestApiPatternMembers } from './rest-api-members';
@@ -81,7 +82,9 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
 
     const { api, observability, firewall, clientCertificate } = this;
     const accountLogging = props.accountLogging ?? true;
-    this.stageContext = { scope: this, api, observability, firewall, clientCertificate, accountLogging, hardening: () => this._functionHardening() };
+    const deployments = new RestDeployments(this, api);
+    const hardening = () => this._functionHardening();
+    this.stageContext = { scope: this, api, deployments, observability, firewall, clientCertificate, accountLogging, hardening };
     this.defaultStage = RestStage._create(this.stageContext, undefined, settings, stageName);
     this.stageList.push(this.defaultStage);
     this.stage = this.defaultStage.stage;

@@ -11,6 +11,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { grantInvalidateCache, requireAuthorizedCacheInvalidation } from './cache-control';
+import { CanaryLogGroups, CanaryMetrics, createCanaryLogGroups } from './canary-logs';
+import { StageCanaryRelease } from './canary-release';
+import { RestDeployments } from './deployments';
 import { acknowledgeNoCache } from './permissions';
 import { StageMetrics } from './stage-metrics';
 import { ApiFirewall } from '../core/firewall';
@@ -25,6 +28,7 @@ import { StageSettings, methodSettingPath, renderStageOptions } from '../rest/st
 export interface RestStageContext {
   readonly scope: Construct;
   readonly api: apigateway.RestApi;
+  readonly deployments: RestDeployments;
   readonly observability: ApiObservability;
   readonly firewall?: ApiFirewall;
   readonly clientCertificate?: apigateway.CfnClientCertificate;
@@ -50,12 +54,13 @@ export class RestStage {
    * Creates the stage object; the default stage wraps the `RestApi`'s own deployment stage, others get a new one.
    */
   public static _create(context: RestStageContext, id: string | undefined, settings: StageSettings, stageName: string): RestStage {
+    const accessLogGroup = id === undefined ? context.observability.accessLogGroup : context.observability.createLogGroup(`${id}AccessLogs`);
     const stage = id === undefined ? context.api.deploymentStage : new apigateway.Stage(context.scope, id, {
       ...RestStage._deployOptions(settings, context.observability, context.clientCertificate),
-      accessLogDestination: new apigateway.LogGroupLogDestination(context.observability.createLogGroup(`${id}AccessLogs`)),
-      deployment: context.api.latestDeployment!,
+      accessLogDestination: new apigateway.LogGroupLogDestination(accessLogGroup),
+      deployment: context.deployments.current,
     });
-    return new RestStage(context, id ?? '', stage, settings, stageName);
+    return new RestStage(context, id ?? '', stage, settings, stageName, accessLogGroup);
   }
 
   /** @internal The deploy options of the default stage, which the `RestApi` creates with its first deployment. */
@@ -82,6 +87,14 @@ export class RestStage {
   public readonly alarms: cloudwatch.IAlarm[];
   /** Whether the stage has a cache cluster. */
   public readonly cached: boolean;
+  /** The stage's access-log group. */
+  public readonly accessLogGroup: logs.ILogGroup;
+  /** The log groups of the stage's canary traffic (pre-created for every stage, canary or not). */
+  public readonly canaryLogGroups: CanaryLogGroups;
+  /** The canary's metrics, when the stage has a canary. */
+  public readonly canaryMetrics?: CanaryMetrics;
+  /** The canary release (guard, removal, guard alarms, rollback function), when `canary` or `removeCanary` is set. */
+  public readonly canaryRelease?: StageCanaryRelease;
 
   private readonly routes: StageRoute[] = [];
 
@@ -91,9 +104,11 @@ export class RestStage {
     stage: apigateway.Stage,
     private readonly settings: StageSettings,
     stageName: string,
+    accessLogGroup: logs.ILogGroup,
   ) {
     const { api, observability } = context;
     this.stage = stage;
+    this.accessLogGroup = accessLogGroup;
     this.stageName = stageName;
     this.cached = settings.cache !== undefined;
     this.metrics = new StageMetrics(api.restApiName, stage.stageName);
@@ -109,9 +124,30 @@ export class RestStage {
     this.alarms = observability.alarms.slice(before);
     this.executionLogGroup = prepareStageLogging(stage, { observability, apiId: api.restApiId, stageName, accountLogging: context.accountLogging });
     context.firewall?.associate(stage.stageArn);
+    this.canaryLogGroups = createCanaryLogGroups(stage, { observability, idPrefix, apiId: api.restApiId, stageName, accessLogGroup });
 
     // Per-route method settings join the stage's own, rendered when every route is known.
     const cfnStage = stage.node.defaultChild as apigateway.CfnStage;
+    const baseDeploymentId = context.deployments.deploymentIdFor('stage.baseDeployment', settings.baseDeployment);
+    cfnStage.deploymentId = baseDeploymentId;
+    if (settings.canary) {
+      this.canaryMetrics = new CanaryMetrics(context.scope, idPrefix, this.canaryLogGroups, api.restApiId, stageName);
+      observability.dashboard?.addWidgets(...this.canaryMetrics.widgets(stageName, this.metrics));
+    }
+    if (settings.canary || settings.removeCanary) {
+      this.canaryRelease = new StageCanaryRelease({
+        scope: context.scope,
+        idPrefix,
+        api,
+        stage,
+        stageName,
+        observability,
+        hardening: context.hardening(),
+        baseDeploymentId,
+        candidateDeploymentId: context.deployments.current.deploymentId,
+        metrics: this.canaryMetrics,
+      }, settings.canary, settings.removeCanary ?? false);
+    }
     const stageLevel = cfnStage.methodSettings;
     cfnStage.methodSettings = Lazy.any({
       produce: () => [

@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { IConstruct } from 'constructs';
+import { CanaryOptions, validateCanary } from './canary-options';
 import { checkCount, checkDuration, checkLength, checkOneOf, checkPattern, fail, warn } from '../core/private/validation';
 import { ThrottleOptions, validateThrottle } from '../core/throttle';
 
@@ -110,6 +111,26 @@ export interface StageSettings {
    * @default - none
    */
   readonly description?: string;
+  /**
+   * Keep the stage on an earlier deployment of the API: the logical id the stack output `CurrentDeployment` gave at
+   * the deploy whose snapshot the stage serves now (the last one). The deployment is declared again unchanged, so the
+   * stage keeps serving that snapshot while `canary` serves the current model. It must be the output of the last
+   * deploy: a deployment no longer in the stack would be created afresh, from the current model.
+   * @default - the stage serves the deployment of the current API model
+   */
+  readonly baseDeployment?: string;
+  /**
+   * A canary release on the stage: a share of its requests is served by the current API model's deployment.
+   * @default - no canary
+   */
+  readonly canary?: CanaryOptions;
+  /**
+   * Remove the canary from the live stage. CloudFormation leaves a canary on the stage when `canary` leaves the
+   * template (aws-cdk#33901): replace `canary` with `removeCanary: true` and deploy; a custom resource then removes
+   * the stage's canary settings (the base deployment stays). The prop may be dropped in a later deploy.
+   * @default false
+   */
+  readonly removeCanary?: boolean;
 }
 
 /** The default throttle of a stage. */
@@ -149,6 +170,7 @@ export function validateStageSettings(scope: IConstruct, stage: StageSettings = 
     }
     checkOneOf(scope, 'stage.loggingLevel', stage.loggingLevel, [apigateway.MethodLoggingLevel.ERROR, apigateway.MethodLoggingLevel.INFO]);
   }
+  validateCanary(scope, 'stage', stage);
   if (stage.dataTrace) {
     warn(scope, 'DataTraceEnabled', 'stage.dataTrace logs full requests and responses, which may contain personal data and secrets');
   }
