@@ -18,8 +18,14 @@ import {
 } from 'cdk-nag';
 import { Construct } from 'constructs';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
-import { ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, DeployReadinessCheck, NestedTemplateChecker, SecuredRestApi, WebSocketChatApi } from '../src';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import {
+  ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, DeployReadinessCheck, NestedTemplateChecker, PrivateVpcApi, SecuredRestApi, WebSocketChatApi,
+} from '../src';
 
 /**
  * Shared observability for APIs you wire yourself (the patterns create their own): alarms, a dashboard and an
@@ -89,12 +95,50 @@ class ChatStack extends Stack {
   }
 }
 
+/**
+ * A private inventory API for the workloads of a shared VPC (imported, as from a networking account): its own
+ * execute-api endpoint (private DNS off), an endpoint of a consumer account allowed too, IAM authorization, a
+ * private custom domain with its alias record, and an internal NLB of the platform team behind a VPC link.
+ */
+export class PrivateVpcApiStack extends Stack {
+  public readonly api: PrivateVpcApi;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'SharedVpc', {
+      vpcId: 'vpc-0a1b2c3d4e5f60718',
+      vpcCidrBlock: '10.20.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+      privateSubnetRouteTableIds: ['rtb-0a1b2c3d4e5f60001', 'rtb-0a1b2c3d4e5f60002'],
+    });
+    this.api = new PrivateVpcApi(this, 'Inventory', {
+      vpc,
+      allowedVpcEndpoints: ['arn:aws:ec2:eu-west-1:444455556666:vpc-endpoint/vpce-0f1e2d3c4b5a69788'],
+      privateDomain: {
+        domainName: 'inventory.internal.example.com',
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', 'arn:aws:acm:eu-west-1:111122223333:certificate/7d1f0c4e-2b7a-4a59-9c1e-5b8e3f0a6d21'),
+        hostedZone: route53.HostedZone.fromHostedZoneAttributes(this, 'InternalZone', { hostedZoneId: 'Z0123456789EXAMPLE1', zoneName: 'internal.example.com' }),
+      },
+    });
+    const nlb = elbv2.NetworkLoadBalancer.fromNetworkLoadBalancerAttributes(this, 'InventoryNlb', {
+      loadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/inventory/0123456789abcdef',
+      loadBalancerDnsName: 'inventory-0123456789abcdef.elb.eu-west-1.amazonaws.com',
+      vpc,
+    });
+    const inventory = this.api.networkLoadBalancerIntegration(nlb, { url: 'http://inventory.internal.example.com' });
+    this.api.addRoute('GET', '/items', inventory);
+    this.api.addRoute('GET', '/items/{sku}', inventory);
+  }
+}
+
 /** Adds every stack of the example to `app`. */
 export function buildExample(app: App): Stack[] {
   return [
     new ObservabilityStack(app, 'ExampleObservability'),
     new OrdersApiStack(app, 'ExampleOrdersApi'),
     new ChatStack(app, 'ExampleChat'),
+    new PrivateVpcApiStack(app, 'ExamplePrivateApi'),
   ];
 }
 
