@@ -5,6 +5,7 @@ export { RestApiPatternMembers } from './rest-api-members';
 export { RestStage } from './rest-stage';
 export { StageMetrics } from './stage-metrics';
 export { CacheSize, CacheOptions, StageSettings } from './stage-settings';
+export { CanaryOptions, CanaryRollbackOptions } from './canary-options';
 export { RouteOptions, RouteCacheOptions } from './routes';
 export { OpenApiExportOptions } from './openapi';
 export { OpenApiImportOptions } from './openapi-import';
