@@ -1,22 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { integrationsFor, validateOpenApi as validate } from './openapi-support';
 import { ApiAuthorization, SecuredRestApi } from '../../src';
 import { toOpenApiSchema } from '../../src/rest/openapi/schema-export';
 import { newStack } from '../support/fixtures';
-
-/** Validates a document with @seriousme/openapi-schema-validator (ESM-only, so in a child Node.js process). */
-function validate(doc: unknown): { valid: boolean; errors?: unknown } {
-  const script = `import('@seriousme/openapi-schema-validator').then(async ({ Validator }) => {
-    const res = await new Validator().validate(JSON.parse(process.env.DOC));
-    process.stdout.write('RESULT' + JSON.stringify({ valid: res.valid, errors: res.errors }));
-  });`;
-  const child = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, DOC: JSON.stringify(doc) }, encoding: 'utf8', cwd: __dirname });
-  const i = child.stdout.indexOf('RESULT');
-  if (i < 0) throw new Error(child.stderr);
-  return JSON.parse(child.stdout.slice(i + 6));
-}
 
 function api() {
   const stack = newStack();
@@ -126,5 +114,77 @@ describe('OpenAPI export', () => {
         properties: { a: { ref: '#/definitions/A' }, b: { anyOf: [{ type: apigateway.JsonSchemaType.STRING }] } },
       }),
     ).toEqual({ type: 'object', properties: { a: { $ref: '#/definitions/A' }, b: { anyOf: [{ type: 'string' }] } } });
+  });
+
+  test('model keywords OpenAPI 3.0 lacks are converted: 2020-12 bounds, const, type lists with null (nullable), patternProperties', () => {
+    const a = new SecuredRestApi(newStack(), 'Api', { apiName: 'orders', authorization: ApiAuthorization.iam() });
+    a.addRoutesFromOpenApi({
+      openapi: '3.1.0',
+      info: { title: 't', version: '1' },
+      paths: {
+        '/orders': {
+          post: {
+            operationId: 'createOrder',
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['total'],
+                    properties: { total: { type: 'number', exclusiveMinimum: 0 }, kind: { const: 'order' }, note: { type: ['string', 'null'] }, tags: { type: 'array', prefixItems: [{ type: 'string' }] } },
+                    patternProperties: { '^x-': { type: 'string' } },
+                    dependentRequired: { note: ['kind'] },
+                  },
+                },
+              },
+            },
+            responses: {},
+          },
+        },
+      },
+    }, { integrations: integrationsFor(['createOrder']) });
+    const doc = a.toOpenApi();
+    const schema = doc.components.schemas.CreateOrderRequest;
+    expect(schema.properties.total).toEqual({ type: 'number', minimum: 0, exclusiveMinimum: true });
+    expect(schema.properties.kind).toEqual({ enum: ['order'] });
+    expect(schema.properties.note).toEqual({ type: 'string', nullable: true });
+    expect(schema.additionalProperties).toEqual({ type: 'string' });
+    expect(schema['x-jsonschema']).toEqual({ patternProperties: { '^x-': { type: 'string' } }, dependencies: { note: ['kind'] } });
+    expect(schema.properties.tags['x-jsonschema']).toEqual({ items: [{ type: 'string' }] });
+    const result = validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+  });
+
+  test('nullable models written with the CDK types export as nullable, and anyOf with a null branch too', () => {
+    const a = new SecuredRestApi(newStack(), 'Api', { apiName: 'orders', authorization: ApiAuthorization.iam() });
+    a.addRoute('POST', '/orders', new apigateway.MockIntegration(), {
+      requestSchema: {
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: [],
+        properties: {
+          note: { type: [apigateway.JsonSchemaType.STRING, apigateway.JsonSchemaType.NULL] },
+          ref: { anyOf: [{ type: apigateway.JsonSchemaType.NULL }, { type: apigateway.JsonSchemaType.INTEGER }] },
+          any: { type: [apigateway.JsonSchemaType.STRING, apigateway.JsonSchemaType.NUMBER] },
+        },
+      },
+    });
+    const doc = a.toOpenApi();
+    const schema = doc.components.schemas.PostOrdersRequest;
+    expect(schema.required).toBeUndefined();
+    expect(schema.properties).toEqual({
+      note: { type: 'string', nullable: true },
+      ref: { nullable: true, anyOf: [{ type: 'integer' }] },
+      any: { anyOf: [{ type: 'string' }, { type: 'number' }] },
+    });
+    expect(validate(doc).errors ?? []).toEqual([]);
+  });
+
+  test('the request body is required only when API Gateway refuses a request without one (its model refuses {})', () => {
+    const a = api();
+    a.addRoute('PATCH', '/orders', new apigateway.MockIntegration(), { requestSchema: { type: apigateway.JsonSchemaType.OBJECT, properties: { note: { type: apigateway.JsonSchemaType.STRING } } } });
+    const doc = a.toOpenApi();
+    expect(doc.paths['/orders'].post.requestBody.required).toBe(true);
+    expect(doc.paths['/orders'].patch.requestBody.required).toBe(false);
   });
 });

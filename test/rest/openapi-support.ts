@@ -32,22 +32,33 @@ export function validateOpenApi(doc: unknown): { valid: boolean; errors?: unknow
   return JSON.parse(child.stdout.slice(i + 6));
 }
 
+/** The keywords of JSON Schema draft 4: the properties of its meta-schema (as ajv-draft-04 ships it), and `$ref`. */
+const draft04MetaSchema = JSON.parse(fs.readFileSync(require.resolve('ajv-draft-04/dist/refs/json-schema-draft-04.json'), 'utf8'));
+const DRAFT4_KEYWORDS = new Set([...Object.keys(draft04MetaSchema.properties), '$ref', 'format']);
+const SUBSCHEMA_MAPS = ['properties', 'patternProperties', 'definitions'];
+const SUBSCHEMAS = ['additionalItems', 'additionalProperties', 'not', 'items'];
+
 /**
  * Why API Gateway would refuse a model schema, as aws-cdk#14585 shows it doing at deploy time ("Invalid model schema
  * specified. Unsupported keyword(s): [...]"): models are JSON Schema draft 4
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/models-mappings-models.html), so the schema must be
- * valid against the draft-04 meta-schema and use no keyword draft 4 lacks. ajv's draft-04 build in strict mode
- * refuses unknown keywords; formats are annotations here.
+ * valid against the draft-04 meta-schema and use no keyword draft 4 lacks, at any depth.
  */
 export function draft4Problems(schema: unknown): string[] {
-  const ajv = new Ajv04({ strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateFormats: false });
-  if (!ajv.validateSchema(schema as object)) return (ajv.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-  try {
-    ajv.compile(schema as object);
-    return [];
-  } catch (e) {
-    return [(e as Error).message];
-  }
+  const ajv = new Ajv04({ strict: false, validateFormats: false });
+  const problems = ajv.validateSchema(schema as object) ? [] : (ajv.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  const walk = (s: unknown, where: string): void => {
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) return;
+    for (const [k, v] of Object.entries(s)) {
+      if (!DRAFT4_KEYWORDS.has(k)) problems.push(`${where}: unsupported keyword ${k}`);
+      if (SUBSCHEMA_MAPS.includes(k) && v && typeof v === 'object') Object.entries(v).forEach(([n, sub]) => walk(sub, `${where}/${k}/${n}`));
+      if (k === 'dependencies' && v && typeof v === 'object') Object.entries(v).forEach(([n, sub]) => walk(sub, `${where}/${k}/${n}`));
+      if (SUBSCHEMAS.includes(k)) (Array.isArray(v) ? v : [v]).forEach((sub, i) => walk(sub, `${where}/${k}/${i}`));
+      if (['allOf', 'anyOf', 'oneOf'].includes(k) && Array.isArray(v)) v.forEach((sub, i) => walk(sub, `${where}/${k}/${i}`));
+    }
+  };
+  walk(schema, '#');
+  return problems;
 }
 
 /** An API in a new stack, default authorization Cognito unless given. */
