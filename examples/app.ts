@@ -21,7 +21,6 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
   ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, DeployReadinessCheck, NestedTemplateChecker, PrivateVpcApi, SecuredRestApi, WebSocketChatApi,
@@ -97,8 +96,8 @@ class ChatStack extends Stack {
 
 /**
  * A private inventory API for the workloads of a shared VPC (imported, as from a networking account): its own
- * execute-api endpoint (private DNS off), an endpoint of a consumer account allowed too, IAM authorization, a
- * private custom domain with its alias record, and an internal NLB of the platform team behind a VPC link.
+ * execute-api endpoint (private DNS off), an endpoint of a consumer account allowed too, IAM authorization, and a
+ * private custom domain with its alias record.
  */
 export class PrivateVpcApiStack extends Stack {
   public readonly api: PrivateVpcApi;
@@ -121,14 +120,13 @@ export class PrivateVpcApiStack extends Stack {
         hostedZone: route53.HostedZone.fromHostedZoneAttributes(this, 'InternalZone', { hostedZoneId: 'Z0123456789EXAMPLE1', zoneName: 'internal.example.com' }),
       },
     });
-    const nlb = elbv2.NetworkLoadBalancer.fromNetworkLoadBalancerAttributes(this, 'InventoryNlb', {
-      loadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/inventory/0123456789abcdef',
-      loadBalancerDnsName: 'inventory-0123456789abcdef.elb.eu-west-1.amazonaws.com',
-      vpc,
-    });
-    const inventory = this.api.networkLoadBalancerIntegration(nlb, { url: 'http://inventory.internal.example.com' });
-    this.api.addRoute('GET', '/items', inventory);
-    this.api.addRoute('GET', '/items/{sku}', inventory);
+    // The backend: the inventory service's HTTPS endpoint, with every {x} of its URI mapped. (For a backend inside the
+    // VPC use `this.api.networkLoadBalancerIntegration(nlb)` or `applicationLoadBalancerIntegration(alb)`: see README.)
+    this.api.addRoute('GET', '/items', new apigateway.HttpIntegration('https://inventory.example.com/items', { proxy: true }));
+    this.api.addRoute('GET', '/items/{sku}', new apigateway.HttpIntegration('https://inventory.example.com/items/{sku}', {
+      proxy: true,
+      options: { requestParameters: { 'integration.request.path.sku': 'method.request.path.sku' } },
+    }));
   }
 }
 
