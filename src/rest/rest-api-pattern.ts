@@ -152,9 +152,8 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
   }
 
   /**
-   * Adds a route for every operation of an OpenAPI 3.0/3.1 document (operationId -> integration; JSON request schema
-   * -> model; query and header parameters; security -> authorization, scopes, API key). Every operation is checked,
-   * naming its path and operation, before the first route is added. Returns the methods in document order.
+   * Adds a route for every operation of an OpenAPI 3.0/3.1 document (see the README's "OpenAPI import"); every operation
+   * is checked, naming its path and operation, before the first route is added. Returns the methods in document order.
    */
   public addRoutesFromOpenApi(document: any, options: OpenApiImportOptions): apigateway.Method[] {
     const routeDefaults = (o: RouteOptions) => this._routeDefaults(o);
