@@ -13,7 +13,9 @@
  *   with the warning `OpenApiAlternativeSecurity`; alternatives of one Cognito scheme with one scope each are
  *   Cognito's own any-of scopes (how the export writes them), without a warning.
  * - scopes are all-of in OpenAPI: kept for JWT (which checks all), refused for Cognito when more than one (Cognito
- *   accepts any one of a method's scopes, which would widen access), dropped with the warning
+ *   accepts any one of a method's scopes: "The method invocation is authorized if any method scopes matches a claimed
+ *   scope in the access token", https://docs.aws.amazon.com/apigateway/latest/api/API_Method.html, which would widen
+ *   access), dropped with the warning
  *   `OpenApiScopesNotEnforced` for kinds API Gateway checks no scopes for (Lambda authorizers, IAM).
  * Internal to the OpenAPI import.
  */
