@@ -6,6 +6,7 @@ export { RestStage } from './rest-stage';
 export { StageMetrics } from './stage-metrics';
 export { CacheSize, CacheOptions, StageSettings } from './stage-settings';
 export { CanaryOptions, CanaryRollbackOptions } from './canary-options';
+export { LambdaAliasIntegration, LambdaAliasIntegrationProps } from './canary-alias-integration';
 export { RouteOptions, RouteCacheOptions } from './routes';
 export { OpenApiExportOptions } from './openapi';
 export { OpenApiImportOptions } from './openapi-import';

@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { RestAuthorizers } from './authorizers';
+import { LambdaAliasIntegration } from './canary-alias-integration';
 import { RestDeployments } from './deployments';
 import { addGatewayResponses, renderCors } from './gateway';
 import { GrantInvokeOptions, InvokeGrants } from './invoke-grants';
@@ -17,16 +18,13 @@ import { ApiAuthorization } from '../core/authorization';
 import { ApiFirewall } from '../core/firewall';
 import { ApiObservability } from '../core/observability';
 import { FunctionHardening, hardeningOf } from '../core/private/functions';
-import { checkOneOf, fail } from '../core/private/validation';
+import { checkOneOf } from '../core/private/validation';
 import { OpenApiExportOptions, exportOpenApi } from '../rest/openapi';
 import { OpenApiImportOptions, importOpenApi } from '../rest/openapi-import';
 import { RouteEntry, RouteOptions, RouteTable, validateRoute } from '../rest/routes';
 import { StageSettings, validateStageSettings } from '../rest/stage-settings';
 
 export * from './rest-api-pattern-props';
-
-/** API Gateway's quota of stages per REST API (docs/limits.md). */
-const MAX_STAGES = 10;
 
 /**
  * The shared base of the REST patterns: one route table as the single source of truth, stages (each with its
@@ -105,11 +103,7 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
    */
   public addStage(id: string, settings: StageSettings): RestStage {
     const stageName = validateStageSettings(this, settings);
-    if (this.stageList.some((s) => s.stageName === stageName)) fail(this, 'stage.stageName', stageName, 'must be unique among the API\'s stages');
-    if (this.stageList.length >= MAX_STAGES) fail(this, 'stages', `${this.stageList.length + 1} stages`, `must be at most ${MAX_STAGES} per REST API (API Gateway quota)`);
-    if (settings.cache && !this.stageList.some((s) => s.cached) && this.routeTable.size > 0) {
-      fail(this, `stage ${stageName} cache`, 'added after routes', 'add stages with a cache before the first route, so every cached route gets its cache key');
-    }
+    RestStage._checkNew(this, this.stageList, settings, stageName, this.routeTable.size);
     const stage = RestStage._create(this.stageContext, id, settings, stageName);
     for (const route of this.routeTable.routes) stage._addRoute(route.method, route.path, route.options, this.routeTable.cachedOf(route));
     this.stageList.push(stage);
@@ -128,6 +122,7 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
     const httpMethod = validateRoute(this, method, path, routeOptions);
     this.routeTable.assertNew(this, httpMethod, path);
     const auth = routeOptions.authorization ?? this.authorization;
+    if (integration instanceof LambdaAliasIntegration) integration._bindToApi(this, this.api, () => this.stageList);
     const built = this.builder.build(httpMethod, path, integration, routeOptions, auth, this.stageList.some((s) => s.cached));
     this.routeTable.add(built.entry, built.cached);
     for (const stage of this.stageList) stage._addRoute(httpMethod, path, routeOptions, built.cached);

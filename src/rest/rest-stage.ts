@@ -9,9 +9,10 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { grantInvalidateCache, requireAuthorizedCacheInvalidation } from './cache-control';
 import { CanaryLogGroups, CanaryMetrics, createCanaryLogGroups } from './canary-logs';
+import { CanaryOptions } from './canary-options';
 import { StageCanaryRelease } from './canary-release';
 import { RestDeployments } from './deployments';
 import { acknowledgeNoCache } from './permissions';
@@ -21,8 +22,12 @@ import { ApiObservability } from '../core/observability';
 import { acknowledgeJsonAccessLogFormat } from '../core/private/access-log-format';
 import { FunctionHardening } from '../core/private/functions';
 import { prepareStageLogging } from '../core/private/stage-logging';
+import { fail } from '../core/private/validation';
 import { RouteOptions } from '../rest/routes';
 import { StageSettings, methodSettingPath, renderStageOptions } from '../rest/stage-settings';
+
+/** API Gateway's quota of stages per REST API (docs/limits.md). */
+const MAX_STAGES = 10;
 
 /** What a stage needs from its API (internal: built by the REST base). */
 export interface RestStageContext {
@@ -63,6 +68,15 @@ export class RestStage {
     return new RestStage(context, id ?? '', stage, settings, stageName, accessLogGroup);
   }
 
+  /** @internal Checks a stage about to be added against the API's others: unique names, at most 10, caches before routes. */
+  public static _checkNew(scope: IConstruct, existing: RestStage[], settings: StageSettings, stageName: string, routes: number): void {
+    if (existing.some((s) => s.stageName === stageName)) fail(scope, 'stage.stageName', stageName, 'must be unique among the API\'s stages');
+    if (existing.length >= MAX_STAGES) fail(scope, 'stages', `${existing.length + 1} stages`, `must be at most ${MAX_STAGES} per REST API (API Gateway quota)`);
+    if (settings.cache && !existing.some((s) => s.cached) && routes > 0) {
+      fail(scope, `stage ${stageName} cache`, 'added after routes', 'add stages with a cache before the first route, so every cached route gets its cache key');
+    }
+  }
+
   /** @internal The deploy options of the default stage, which the `RestApi` creates with its first deployment. */
   public static _deployOptions(
     settings: StageSettings, observability: ApiObservability, clientCertificate?: apigateway.CfnClientCertificate,
@@ -87,6 +101,10 @@ export class RestStage {
   public readonly alarms: cloudwatch.IAlarm[];
   /** Whether the stage has a cache cluster. */
   public readonly cached: boolean;
+  /** The stage variables. */
+  public readonly variables: Record<string, string>;
+  /** The stage's canary, as configured. */
+  public readonly canary?: CanaryOptions;
   /** The stage's access-log group. */
   public readonly accessLogGroup: logs.ILogGroup;
   /** The log groups of the stage's canary traffic (pre-created for every stage, canary or not). */
@@ -109,6 +127,8 @@ export class RestStage {
     const { api, observability } = context;
     this.stage = stage;
     this.accessLogGroup = accessLogGroup;
+    this.variables = { ...settings.variables };
+    this.canary = settings.canary;
     this.stageName = stageName;
     this.cached = settings.cache !== undefined;
     this.metrics = new StageMetrics(api.restApiName, stage.stageName);
