@@ -58,5 +58,40 @@ const stageRouteSettings: NamedReference = {
   },
 };
 
+/**
+ * A REST usage plan's `ApiStages[].Stage` names a stage of the API: CreateUsagePlan fails with "Invalid API Stage
+ * {api: ..., stage: ...} specified for usageplan" (or "API Stage not found") while that stage does not exist.
+ * A Ref to the stage orders them; a literal name does not (aws-cdk#6169, serverless#2831, SAM#32).
+ */
+const usagePlanStages: NamedReference = {
+  type: 'AWS::ApiGateway::UsagePlan',
+  what: 'ApiStages stage',
+  targetKind: 'stage',
+  error: 'Invalid API Stage {api: ..., stage: ...} specified for usageplan',
+  source: 'https://github.com/aws/aws-cdk/issues/6169; https://github.com/serverless/serverless/issues/2831; https://github.com/aws/serverless-application-model/issues/32',
+  names: (templates, plan) => {
+    const apiStages = plan.resource.Properties?.ApiStages;
+    if (!Array.isArray(apiStages)) return [];
+    const named: NamedTarget[] = [];
+    apiStages.forEach((entry, i) => {
+      const api = targetOf(templates, plan.file, entry?.ApiId);
+      if (!api) return;
+      const referenced = targetOf(templates, plan.file, entry?.Stage);
+      const name = referenced ? `${referenced.ref.logicalId} (Ref)` : render(templates, plan.file, entry?.Stage).text;
+      const ofApi = (r: ResourceRef) => sameResource(targetOf(templates, r.file, r.resource.Properties?.RestApiId), api);
+      const stages = [...templates.resources('AWS::ApiGateway::Stage'), ...templates.resources('AWS::ApiGateway::Deployment')]
+        .filter((r) => ofApi(r) && r.resource.Properties?.StageName !== undefined);
+      named.push({
+        name,
+        location: `Properties/ApiStages/${i}/Stage`,
+        candidates: referenced
+          ? stages.filter((r) => sameResource(r, referenced))
+          : stages.filter((r) => render(templates, r.file, r.resource.Properties?.StageName).text === name),
+      });
+    });
+    return named;
+  },
+};
+
 /** Every by-name reference the deploy-readiness check knows. */
-export const NAMED_REFERENCES: readonly NamedReference[] = [stageRouteSettings];
+export const NAMED_REFERENCES: readonly NamedReference[] = [stageRouteSettings, usagePlanStages];

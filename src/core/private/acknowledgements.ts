@@ -38,6 +38,8 @@ const CONTROL_TOWER_RULES: Record<string, string> = {
   'CT.LAMBDA.PR.2': 'lambda_function_public_access_prohibited_check',
   'CT.LAMBDA.PR.3': 'lambda_inside_vpc_check',
   'CT.APIGATEWAY.PR.5': 'api_gw_v2_authorization_type_configured_check',
+  'CT.S3.PR.2': 's3_bucket_logging_enabled_check',
+  'CT.S3.PR.10': 's3_bucket_default_encryption_kms_check',
 };
 
 /** The id the validation framework matches for a finding id (control ids become their guard rule). */
