@@ -9,7 +9,7 @@
  * VPCDefaultSecurityGroupClosed looks for; its singleton provider function is acknowledged in
  * `acknowledgeRestrictDefaultSgProvider`.
  */
-import { Aws, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -17,6 +17,8 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../core/private/acknowledgements';
 import { createEncryptionKey } from '../core/private/encryption';
 import { ManagedPolicyRole } from '../core/private/functions';
+import { ipVersionOf } from '../core/private/network';
+import { checkRange, fail } from '../core/private/validation';
 
 /**
  * Options of `PrivateVpcApi.quickStartVpc`.
@@ -41,11 +43,15 @@ export interface QuickStartVpcOptions {
 
 /** Creates the quick-start VPC. */
 export function createQuickStartVpc(scope: Construct, id: string, options: QuickStartVpcOptions = {}): ec2.Vpc {
+  checkRange(scope, 'quickStartVpc.maxAzs', options.maxAzs, { min: 1, max: 6, integer: true });
+  if (options.cidr !== undefined && !Token.isUnresolved(options.cidr) && (ipVersionOf(options.cidr) !== 'IPV4' || !/\/(1[6-9]|2[0-4])$/.test(options.cidr))) {
+    fail(scope, 'quickStartVpc.cidr', options.cidr, 'must be an IPv4 CIDR block from /16 to /24 (VPC limits)');
+  }
   const vpc = new ec2.Vpc(scope, id, {
     ipAddresses: ec2.IpAddresses.cidr(options.cidr ?? '10.0.0.0/16'),
     maxAzs: options.maxAzs ?? 2,
     natGateways: 0,
-    subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
+    subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
     enableDnsHostnames: true,
     enableDnsSupport: true,
     restrictDefaultSecurityGroup: true,

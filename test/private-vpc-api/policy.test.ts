@@ -185,6 +185,16 @@ describe('checks on the final policy', () => {
     );
   });
 
+  test('a bare Allow added later does not open the API: the Deny of other sources still wins (T-b8)', () => {
+    const stack = newStack();
+    const api = privateApi(stack);
+    api.api.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['execute-api:Invoke'], resources: ['execute-api:/*'] }));
+    const policy = apiPolicy(Template.fromStack(stack), CREATED);
+    expect(policy.Statement).toHaveLength(3);
+    expect(evaluate(policy, throughEndpoint(OTHER))).toBe('Deny');
+    expect(evaluate(policy, throughEndpoint(CREATED))).toBe('Allow');
+  });
+
   test('statements added later that push the policy over 8,192 characters fail the synth', () => {
     const stack = newStack();
     const api = privateApi(stack);

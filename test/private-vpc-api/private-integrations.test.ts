@@ -122,6 +122,22 @@ describe('Application Load Balancer through a VPC link V2', () => {
   });
 });
 
+test('routes sharded into nested stacks keep their VPC link and IntegrationTarget (passed in as stack parameters)', () => {
+  const stack = newStack();
+  const vpc = PrivateVpcApi.quickStartVpc(stack, 'Vpc');
+  const api = privateApi(stack, { vpc, routeSharding: { routesInParent: 1, shards: 1 } }, false);
+  const alb = new elbv2.ApplicationLoadBalancer(stack, 'Web', { vpc });
+  const backend = api.applicationLoadBalancerIntegration(alb);
+  api.addRoute('GET', '/a', backend);
+  api.addRoute('GET', '/b', backend);
+  const sharded = api.routeStacks.flatMap((s) => methods(Template.fromStack(s)));
+  expect(sharded).toHaveLength(1);
+  const integration = sharded[0].Properties.Integration;
+  expect(integration.ConnectionType).toBe('VPC_LINK');
+  expect(integration.IntegrationTarget).toEqual({ Ref: expect.stringMatching(/Web.*Ref/) });
+  expect(integration.ConnectionId).toEqual({ Ref: expect.stringMatching(/VpcLinkV2.*Ref/) });
+});
+
 test('the port a base URL names', () => {
   expect([portOf('http://a.example'), portOf('https://a.example'), portOf('https://a.example:8443/x'), portOf('http://a.example:8080')]).toEqual([80, 443, 8443, 8080]);
 });
