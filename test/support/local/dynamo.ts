@@ -4,6 +4,14 @@
  * behind a proxy that checks the caller's SigV4 signature and that its role allows the action on the table
  * (or index) ARN, as DynamoDB would, before passing the request on.
  *
+ * `throttle()` makes the proxy refuse a fraction of the authorized requests as DynamoDB refuses requests over a
+ * table's or partition's throughput: HTTP 400 with `ProvisionedThroughputExceededException` or
+ * `ThrottlingException` and the throttling reasons (`{Table|Index}{Read|Write}KeyRangeThroughputExceeded`, which
+ * both capacity modes answer, with the table or index ARN). The AWS SDKs retry both
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughputExceededException.html,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ThrottlingReason.html,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html#Programming.Errors.RetryAndBackoff).
+ *
  * Sources: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html (actions
  * and table / index ARNs), https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html.
  * Not modelled: TTL deletion (dynalite keeps expired items), streams, encryption (KMS permissions are not checked).
@@ -24,11 +32,25 @@ export interface LocalTable {
 
 /** Actions whose request names tables in `RequestItems` rather than `TableName`. */
 const BATCH = new Set(['BatchGetItem', 'BatchWriteItem']);
+/** Actions that consume read capacity (the rest of the data plane consumes write capacity). */
+const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+
+/** The two exceptions DynamoDB throttles data-plane requests with. */
+export type ThrottleException = 'ProvisionedThroughputExceededException' | 'ThrottlingException';
+
+export interface DynamoThrottle {
+  /** Fraction of the authorized requests refused (0 < fraction <= 1), spread evenly, the first request refused. */
+  readonly fraction: number;
+  readonly exception: ThrottleException;
+}
 
 export class LocalDynamoDb {
   public readonly tables = new Map<string, LocalTable>();
   /** Refusals, for assertions: `{owner} {action} {resource}`. */
   public readonly denied: string[] = [];
+  /** Requests refused by `throttle()`: `{owner} {action} {exception}`. */
+  public readonly throttled: string[] = [];
+  private throttling?: DynamoThrottle & { seen: number };
   private db!: LocalDynamo;
   private proxy!: http.Server;
 
@@ -52,6 +74,12 @@ export class LocalDynamoDb {
     this.db = await startDynalite();
     this.proxy = http.createServer((req, res) => this.onRequest(req, res));
     await new Promise<void>((r) => this.proxy.listen(0, '127.0.0.1', r));
+  }
+
+  /** Refuses `fraction` of the following requests with `exception` (none: stops throttling). */
+  public throttle(throttle?: DynamoThrottle): void {
+    if (throttle && !(throttle.fraction > 0 && throttle.fraction <= 1)) throw new Error(`throttle fraction ${throttle.fraction}: 0 < fraction <= 1`);
+    this.throttling = throttle && { ...throttle, seen: 0 };
   }
 
   /** Creates the table a template defines. */
@@ -109,6 +137,14 @@ export class LocalDynamoDb {
     return [[action, input.IndexName ? `${table}/index/${input.IndexName}` : table]];
   }
 
+  /** Whether the next request is refused: request k is when ceil(k * fraction) grows (k = 1 is). */
+  private throttles(): boolean {
+    const t = this.throttling;
+    if (!t) return false;
+    t.seen += 1;
+    return Math.ceil(t.seen * t.fraction - 1e-9) > Math.ceil((t.seen - 1) * t.fraction - 1e-9);
+  }
+
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -133,6 +169,16 @@ export class LocalDynamoDb {
         this.denied.push(`${signature.credential.owner} dynamodb:${needed} ${resource}`);
         return refuse(400, 'AccessDeniedException', `${signature.credential.owner} is not authorized to perform dynamodb:${needed} on resource ${resource}`);
       }
+    }
+    if (this.throttles()) {
+      const [, resource] = this.needs(action, input)[0] ?? [action, ''];
+      const reason = `${resource.includes('/index/') ? 'Index' : 'Table'}${READS.has(action) ? 'Read' : 'Write'}KeyRangeThroughputExceeded`;
+      const exception = this.throttling!.exception;
+      this.throttled.push(`${signature.credential.owner} ${action} ${exception}`);
+      // The service model names the list `ThrottlingReasons` on the first exception, `throttlingReasons` on the second.
+      const reasons = { [exception === 'ThrottlingException' ? 'throttlingReasons' : 'ThrottlingReasons']: [{ reason, resource }] };
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+      return void res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${exception}`, message: 'The request rate exceeds the throughput of the key range', ...reasons }));
     }
     const upstream = http.request(this.db.endpoint, { method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 500, up.headers);

@@ -18,7 +18,8 @@
  * - `@connections` (POST / GET / DELETE): SigV4-signed by a local function whose role allows
  *   `execute-api:ManageConnections` on `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/@connections/{id}`
  *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html);
- *   410 for a gone connection, 413 over 128 KB.
+ *   410 for a gone connection, 413 over 128 KB. `attachHeadless()` adds connections without a socket, whose
+ *   posts are kept in `headless` (a stand-in for thousands of clients in a room).
  */
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
@@ -50,6 +51,8 @@ export class WebSocketFront {
   public readonly connections = new Map<string, Connection>();
   /** Authorizer invocations (to prove when API Gateway does not call it). */
   public authorizerInvocations = 0;
+  /** Posts received by connections without a socket (`attachHeadless`), per connection id. */
+  public readonly headless = new Map<string, string[]>();
   /** Added latency of every @connections request, in ms (a slow endpoint, to make broadcasts outlast a deadline). */
   public postLatencyMs = 0;
   private readonly killed = new Set<string>();
@@ -96,6 +99,11 @@ export class WebSocketFront {
     this.killed.add(connectionId);
     this.connections.get(connectionId)?.ws.terminate();
     this.connections.delete(connectionId);
+  }
+
+  /** Connections the @connections API knows without a WebSocket client (their $connect is the test's). */
+  public attachHeadless(connectionIds: Iterable<string>): void {
+    for (const id of connectionIds) this.headless.set(id, []);
   }
 
   private throttled(stage: WebSocketStageModel, routeKey: string): boolean {
@@ -280,21 +288,24 @@ export class WebSocketFront {
       return void record(answer(fault, type));
     }
     const c = this.connections.get(connectionId);
-    if (!c) return void record(answer(410, 'GoneException'));
+    const inbox = this.headless.get(connectionId);
+    if (!c && !inbox) return void record(answer(410, 'GoneException'));
     if (req.method === 'GET') {
       const info = {
-        ConnectedAt: new Date(c.connectedAt).toISOString(),
-        Identity: { SourceIp: c.sourceIp, UserAgent: c.userAgent },
-        LastActiveAt: new Date(c.lastActiveAt).toISOString(),
+        ConnectedAt: new Date(c?.connectedAt ?? Date.now()).toISOString(),
+        Identity: { SourceIp: c?.sourceIp ?? '127.0.0.1', UserAgent: c?.userAgent ?? '' },
+        LastActiveAt: new Date(c?.lastActiveAt ?? Date.now()).toISOString(),
       };
       return void record(answer(200, undefined, info));
     }
     if (req.method === 'DELETE') {
-      c.ws.close(1000);
+      if (c) c.ws.close(1000);
+      else this.headless.delete(connectionId);
       return void record(answer(204));
     }
     if (body.byteLength > MAX_MESSAGE) return void record(answer(413, 'PayloadTooLargeException'));
-    c.ws.send(body.toString('utf8'));
+    if (c) c.ws.send(body.toString('utf8'));
+    else inbox!.push(body.toString('utf8'));
     record(answer(200));
   }
 }
