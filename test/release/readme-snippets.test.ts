@@ -116,8 +116,13 @@ describe('a renamed prop in a README block fails to compile', () => {
       return file;
     });
     const program = ts.createProgram(files, {
-      strict: true, noEmit: true, skipLibCheck: true, module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16,
-      target: ts.ScriptTarget.ES2022, types: ['node'],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      module: ts.ModuleKind.Node16,
+      moduleResolution: ts.ModuleResolutionKind.Node16,
+      target: ts.ScriptTarget.ES2022,
+      types: ['node'],
     });
     diagnostics = Object.fromEntries(Object.keys(blocks).map((name, i) => [name, ts.getPreEmitDiagnostics(program)
       .filter((d) => d.file?.fileName === files[i])
