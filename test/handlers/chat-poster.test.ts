@@ -21,7 +21,9 @@ interface Received {
   body: Buffer;
 }
 
-async function sdkAuthorization(req: Received, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = CREDENTIALS): Promise<string> {
+type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+async function sdkAuthorization(req: Received, credentials: Credentials = CREDENTIALS): Promise<string> {
   const signed = /SignedHeaders=([^,]+)/.exec(String(req.headers.authorization))![1].split(';');
   const headers = Object.fromEntries(signed.filter((h) => h !== 'x-amz-security-token').map((h) => [h, String(req.headers[h])]));
   const d = String(req.headers['x-amz-date']);

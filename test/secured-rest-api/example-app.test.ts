@@ -61,6 +61,9 @@ describe('rule: an HTTP proxy integration calls its backend with the route\'s ow
     const template = Template.fromStack(new OrdersApiStack(new App(), 'ExampleOrdersApi')).toJSON();
     const proxies = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties.Integration?.Type === 'HTTP_PROXY');
     expect(proxies.length).toBeGreaterThanOrEqual(4);
-    for (const m of proxies) expect({ method: m.Properties.HttpMethod, backend: m.Properties.Integration.IntegrationHttpMethod }).toEqual({ method: m.Properties.HttpMethod, backend: m.Properties.HttpMethod });
+    for (const m of proxies) {
+      const { HttpMethod: method, Integration: integration } = m.Properties;
+      expect({ method, backend: integration.IntegrationHttpMethod }).toEqual({ method, backend: method });
+    }
   });
 });
