@@ -37,7 +37,9 @@ export class NestedTemplateChecker implements IPolicyValidationPlugin {
     // Each plugin builds its own WebAssembly rule engine; free it once done, or every synth of a long-lived process
     // (a test run, a watch) keeps one more engine's memory, and the engines' creation slows down as it grows.
     const plugin = new CloudFormationValidatePlugin();
-    const stackTemplates = nested.map((n) => ({ templatePath: n.templatePath, stackConstructPath: n.stackPath, accountId: undefined, region: undefined }));
+    const stackTemplates = nested.map((n) => ({
+      templatePath: n.templatePath, stackConstructPath: n.stackPath, accountId: undefined, region: undefined,
+    }));
     try {
       return plugin.validate({
         templatePaths: nested.map((n) => n.templatePath),
