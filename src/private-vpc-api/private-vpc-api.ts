@@ -1,4 +1,4 @@
-import { Aws, Lazy } from 'aws-cdk-lib';
+import { Aws } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -108,7 +108,7 @@ export class PrivateVpcApi extends RestApiPattern {
       types: [apigateway.EndpointType.PRIVATE],
       // Private APIs support only dualstack (IPv4-only is refused).
       ipAddressType: 'dualstack',
-      vpcEndpointIds: Lazy.list({ produce: () => this.allowedVpcEndpointIds }),
+      vpcEndpointIds: this.allowedVpcEndpointIds,
     };
     this.vpceInvokeUrl = `https://${this.api.restApiId}-${endpoint.vpcEndpointId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${this.stage.stageName}/`;
 

@@ -2,7 +2,7 @@
  * PrivateVpcApi's endpoint: created in the VPC with HTTPS from the VPC only, private DNS off unless asked (then a
  * warning), or given; the API lists its endpoints and exposes the endpoint-specific URL.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -101,6 +101,15 @@ describe('the API\'s endpoint configuration and URL (T-b1, T-b6)', () => {
       Types: ['PRIVATE'], IpAddressType: 'dualstack', VpcEndpointIds: [{ Ref: endpoint }, 'vpce-0c2c2c2c2c2c2c2c2'],
     });
     expect(api.allowedVpcEndpointIds.slice(1)).toEqual(['vpce-0c2c2c2c2c2c2c2c2']);
+  });
+
+  test('the escape hatch reads the endpoint list at construction time: a plain list, not one lazy token', () => {
+    const stack = newStack();
+    const api = privateApi(stack, { allowedVpcEndpoints: ['vpce-0c2c2c2c2c2c2c2c2'] });
+    const config = (api.api.node.defaultChild as apigateway.CfnRestApi).endpointConfiguration as apigateway.CfnRestApi.EndpointConfigurationProperty;
+    expect(Token.isUnresolved(config.vpcEndpointIds)).toBe(false);
+    expect(config.vpcEndpointIds).toEqual(api.allowedVpcEndpointIds);
+    expect(config.vpcEndpointIds?.[1]).toBe('vpce-0c2c2c2c2c2c2c2c2');
   });
 
   test('vpceInvokeUrl is https://{apiId}-{vpceId}.execute-api.{region}.{urlSuffix}/{stage}/ of the created endpoint', () => {
