@@ -12,7 +12,7 @@ function restApi(s: Stack): { api: apigateway.CfnRestApi; stage: apigateway.CfnS
   const api = new apigateway.CfnRestApi(s, 'Api', { name: 'pets' });
   const method = new apigateway.CfnMethod(s, 'Method', { restApiId: api.ref, resourceId: api.attrRootResourceId, httpMethod: 'GET', authorizationType: 'AWS_IAM', integration: { type: 'MOCK' } });
   const deployment = new apigateway.CfnDeployment(s, 'Deployment', { restApiId: api.ref });
-  deployment.addDependency(method);
+  deployment.addResourceDependency(method);
   const stage = new apigateway.CfnStage(s, 'Stage', { restApiId: api.ref, deploymentId: deployment.ref, stageName: 'prod' });
   return { api, stage };
 }
