@@ -7,7 +7,8 @@
  * - With private DNS on an execute-api endpoint, every `*.execute-api.{region}.amazonaws.com` name resolves to the
  *   endpoint inside the VPC, so public APIs are unreachable from it; only one endpoint per service and VPC can have
  *   private DNS (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-apis.html,
- *   "If you turn on private DNS, you can't access the default endpoint for public APIs").
+ *   "If you turn on private DNS, you can't access the default endpoint for public APIs"); a second one is refused at
+ *   synth time when the app has both.
  * - Private DNS and private hosted zones need the VPC's `enableDnsSupport` and `enableDnsHostnames`
  *   (https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html); without DNS support nothing in
  *   the VPC resolves through the Amazon-provided resolver.
@@ -80,8 +81,24 @@ export function configureEndpoint(scope: Construct, spec: EndpointSpec): Private
       'privateDns: true makes every execute-api host name resolve to this endpoint inside the VPC: calls from the VPC to PUBLIC ' +
       '(REGIONAL or EDGE) API Gateway APIs then fail with 403, and no other execute-api endpoint in this VPC can have private DNS. ' +
       'Leave it off and call vpceInvokeUrl or a private custom domain instead');
+    endpoint.node.addValidation({ validate: () => privateDnsConflicts(scope, endpoint) });
   }
   return { endpoint, securityGroup };
+}
+
+/**
+ * Only one execute-api endpoint per VPC can have private DNS: creating the next one fails with "private-dns-enabled
+ * cannot be set because there is already a conflicting DNS domain for *.execute-api.{region}.amazonaws.com in the VPC"
+ * (https://github.com/fortinet/fortigate-autoscale-aws/issues/43). Checked over the whole app once it is complete.
+ */
+function privateDnsConflicts(scope: Construct, endpoint: ec2.InterfaceVpcEndpoint): string[] {
+  const own = endpoint.node.defaultChild as ec2.CfnVPCEndpoint;
+  const isExecuteApi = (c: ec2.CfnVPCEndpoint) => /\.execute-api"/.test(JSON.stringify(Stack.of(c).resolve(c.serviceName)));
+  const others = scope.node.root.node.findAll()
+    .filter((c): c is ec2.CfnVPCEndpoint => c instanceof ec2.CfnVPCEndpoint && c !== own)
+    .filter((c) => c.vpcId === own.vpcId && c.privateDnsEnabled === true && isExecuteApi(c));
+  return others.map((other) => `${scope.node.path}: invalid privateDns true: ${other.node.path} is an execute-api endpoint with private DNS ` +
+    'in the same VPC, and a VPC can have only one: pass that endpoint as vpcEndpoint, or leave privateDns off');
 }
 
 /** The VPC's primary CIDR: the literal one a new `ec2.Vpc` was configured with, else its (imported) attribute. */

@@ -6,6 +6,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
 import { importedVpc, only, privateApi } from './support';
 import { ApiAuthorization, SecuredRestApi } from '../../src';
 import { PropValidationError } from '../../src/core/private/validation';
@@ -74,6 +75,36 @@ describe('private DNS is a decision (T-b5)', () => {
     expect(found).toHaveLength(1);
     expect(found[0].id).toBe('/Test/Api/Endpoint');
     expect(found[0].entry.data).toMatch(/PUBLIC \(REGIONAL or EDGE\) API Gateway APIs then fail with 403, and no other execute-api endpoint in this VPC can have private DNS.*\[cdk-apigateway-patterns:PrivateDnsOnEndpoint\]/);
+  });
+
+  // AWS rule: a VPC has one private DNS domain per service, so a second execute-api endpoint with private DNS fails
+  // to create ("private-dns-enabled cannot be set because there is already a conflicting DNS domain for
+  // *.execute-api.us-east-1.amazonaws.com in the VPC", https://github.com/fortinet/fortigate-autoscale-aws/issues/43).
+  const CONFLICT = 'invalid privateDns true: Test/Other/Endpoint/Resource is an execute-api endpoint with private DNS in the same VPC';
+
+  test('two private-DNS endpoints of the app in one VPC are refused at synth time, naming the other', () => {
+    const stack = newStack();
+    const vpc = importedVpc(stack);
+    privateApi(stack, { vpc, privateDns: true });
+    privateApi(stack, { vpc, privateDns: true }, true, 'Other');
+    expect(() => Template.fromStack(stack)).toThrow(`Test/Api: ${CONFLICT}`);
+  });
+
+  test('an endpoint of the user\'s with aws-cdk-lib\'s default private DNS conflicts too; other VPCs, services or no private DNS do not', () => {
+    const stack = newStack();
+    const vpc = importedVpc(stack);
+    new ec2.InterfaceVpcEndpoint(new Construct(stack, 'Other'), 'Endpoint', { vpc, service: ec2.InterfaceVpcEndpointAwsService.APIGATEWAY });
+    privateApi(stack, { vpc, privateDns: true });
+    expect(() => Template.fromStack(stack)).toThrow(`Test/Api: ${CONFLICT}`);
+
+    const fine = newStack();
+    const shared = importedVpc(fine);
+    privateApi(fine, { vpc: shared, privateDns: true });
+    privateApi(fine, { vpc: shared }, true, 'NoPrivateDns');
+    privateApi(fine, { vpc: importedVpc(fine, 'OtherVpc', 'vpc-0bbbbbbbbbbbbbbbb'), privateDns: true }, true, 'OtherVpcApi');
+    new ec2.InterfaceVpcEndpoint(fine, 'Sqs', { vpc: shared, service: ec2.InterfaceVpcEndpointAwsService.SQS });
+    expect(() => Template.fromStack(fine)).not.toThrow();
+    expect(Object.values<any>(Template.fromStack(fine).findResources('AWS::EC2::VPCEndpoint')).filter((e) => e.Properties.PrivateDnsEnabled)).toHaveLength(3);
   });
 });
 

@@ -138,19 +138,19 @@ export function apiPolicy(template: Template, vpceId: string = 'vpce-0a1a1a1a1a1
 }
 
 /** An imported VPC with literal attributes (DNS settings unknown, as for any imported VPC). */
-export function importedVpc(stack: Stack, id: string = 'Vpc'): ec2.IVpc {
+export function importedVpc(stack: Stack, id: string = 'Vpc', vpcId: string = 'vpc-0aaaaaaaaaaaaaaaa'): ec2.IVpc {
   return ec2.Vpc.fromVpcAttributes(stack, id, {
-    vpcId: 'vpc-0aaaaaaaaaaaaaaaa',
+    vpcId,
     vpcCidrBlock: '10.0.0.0/16',
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
     privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
   });
 }
 
-/** A PrivateVpcApi at `Test/Api` in a quick-start VPC (unless `vpc` is given), with one route unless told not to. */
-export function privateApi(stack: Stack, props: Partial<PrivateVpcApiProps> = {}, route: boolean = true): PrivateVpcApi {
-  const vpc = props.vpc ?? PrivateVpcApi.quickStartVpc(stack, 'Vpc');
-  const api = new PrivateVpcApi(stack, 'Api', { ...props, vpc });
+/** A PrivateVpcApi at `Test/{id}` in a quick-start VPC (unless `vpc` is given), with one route unless told not to. */
+export function privateApi(stack: Stack, props: Partial<PrivateVpcApiProps> = {}, route: boolean = true, id: string = 'Api'): PrivateVpcApi {
+  const vpc = props.vpc ?? PrivateVpcApi.quickStartVpc(stack, id === 'Api' ? 'Vpc' : `${id}Vpc`);
+  const api = new PrivateVpcApi(stack, id, { ...props, vpc });
   if (route) api.addRoute('GET', '/orders', new apigateway.MockIntegration());
   return api;
 }
