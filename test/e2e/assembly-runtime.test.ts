@@ -72,3 +72,19 @@ test('an assembly using what the fronts do not model (IAM on $connect) is refuse
   });
   await expect(startLocalCloud(dir)).rejects.toThrow(/IamChat\/ChatApi.*AWS_IAM.*is not modelled by the local fronts/);
 }, 120_000);
+
+test('invocations caught by the cloud closing fail with Runtime.ExitError (never a rejection or a hang), and none starts after it', async () => {
+  // Lambda fails an invocation whose runtime process exits with errorType Runtime.ExitError ("Runtime exited with
+  // error"), as reported in https://github.com/aws/aws-lambda-python-runtime-interface-client/issues/10.
+  // A front's fire-and-forget $disconnect during close once rejected here, unhandled, and failed a whole test file.
+  const cloud = await startLocalCloud(probeApp());
+  const fn = cloud.fn('Probe');
+  // More than the four execution environments: three start now (not ready yet), two invocations wait.
+  const inFlight = Array.from({ length: 6 }, () => fn.invoke({}));
+  await cloud.close();
+  const outcomes = await Promise.all(inFlight);
+  const failed = outcomes.filter((o) => 'error' in o);
+  expect(failed.length).toBeGreaterThanOrEqual(2);
+  expect(failed.every((o) => 'error' in o && o.error.errorType === 'Runtime.ExitError')).toBe(true);
+  expect(await fn.invoke({})).toEqual({ error: { errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining('no execution environment') } });
+}, 120_000);

@@ -158,7 +158,8 @@ export class LocalFunction {
   /** What the function printed (its CloudWatch log, here). */
   public output = '';
   private readonly environments: ExecutionEnvironment[] = [];
-  private readonly waiting: Array<(env: ExecutionEnvironment) => void> = [];
+  private readonly waiting: Array<(env: ExecutionEnvironment | undefined) => void> = [];
+  private stopped = false;
 
   constructor(
     public readonly definition: FunctionDefinition,
@@ -209,7 +210,13 @@ export class LocalFunction {
   public async invoke(event: unknown): Promise<InvocationResult> {
     const record: { event: unknown; outcome?: InvocationResult } = { event };
     this.invocations.push(record);
-    const env = await this.acquire();
+    // An environment that dies before it is ready (or a function already stopped) fails this invocation, as
+    // Lambda answers Runtime.ExitError: it never rejects, so a fire-and-forget $disconnect cannot go unhandled.
+    const env = this.stopped ? undefined : await this.acquire().catch(() => undefined);
+    if (!env) {
+      record.outcome = { error: { errorType: 'Runtime.ExitError', errorMessage: `${this.definition.name}: no execution environment` } };
+      return record.outcome;
+    }
     const outcome = await new Promise<InvocationResult>((resolve) => {
       env.done = resolve;
       env.child.send({ id: this.invocations.length, event });
@@ -226,6 +233,8 @@ export class LocalFunction {
   }
 
   public async stop(): Promise<void> {
+    this.stopped = true;
+    for (const next of this.waiting.splice(0)) next(undefined);
     await Promise.all(
       this.environments.map(
         (env) =>
@@ -246,7 +255,8 @@ export class LocalFunction {
       await env.ready;
       return env;
     }
-    const waited = await new Promise<ExecutionEnvironment>((resolve) => this.waiting.push(resolve));
+    const waited = await new Promise<ExecutionEnvironment | undefined>((resolve) => this.waiting.push(resolve));
+    if (!waited) throw new Error(`${this.definition.name} stopped`);
     await waited.ready;
     return waited;
   }
