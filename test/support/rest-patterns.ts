@@ -5,7 +5,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { ApiAuthorization, PrivateVpcApi, RestApiPattern, RestApiPatternProps, SecuredRestApi } from '../../src';
+import { ApiAuthorization, MonetizedApi, PrivateVpcApi, RestApiPattern, RestApiPatternProps, SecuredRestApi } from '../../src';
 
 /** Shared REST props plus the default authorization. */
 export interface RestPatternProps extends RestApiPatternProps {
@@ -29,6 +29,18 @@ export const REST_PATTERNS: RestPatternEntry[] = [
     name: 'PrivateVpcApi',
     // A quick-start VPC (flow logs, closed default security group) beside the API, so the compliance rows stay clean.
     build: (stack, props = {}, id = 'Api') => new PrivateVpcApi(stack, id, { ...props, vpc: PrivateVpcApi.quickStartVpc(stack, `${id}Vpc`) }),
+  },
+  {
+    name: 'MonetizedApi',
+    // Two tiers, one with a quota; admin routes, customer table and usage export on (the pattern's defaults).
+    build: (stack, props = {}, id = 'Api') => new MonetizedApi(stack, id, {
+      ...props,
+      authorization: props.authorization ?? ApiAuthorization.iam(),
+      tiers: [
+        { name: 'free', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 1000, period: apigateway.Period.MONTH } },
+        { name: 'pro', throttle: { rateLimit: 100, burstLimit: 200 } },
+      ],
+    }),
   },
 ];
 
