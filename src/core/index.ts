@@ -3,5 +3,5 @@ export * from './account-logging';
 export * from './authorization';
 export * from './firewall';
 export { ThrottleOptions } from './throttle';
-export { CustomDomainOptions } from './domain';
+export { CustomDomainBaseOptions, CustomDomainOptions, MutualTlsOptions } from './domain';
 export * from './deploy-readiness';

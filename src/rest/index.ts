@@ -7,6 +7,8 @@ export { StageMetrics } from './stage-metrics';
 export { CacheSize, CacheOptions, StageSettings } from './stage-settings';
 export { CanaryOptions, CanaryRollbackOptions } from './canary-options';
 export { LambdaAliasIntegration, LambdaAliasIntegrationProps } from './canary-alias-integration';
+export { RestDomain } from './domain';
+export { RestDomainOptions, RestDomainMappingOptions } from './domain-options';
 export { RouteOptions, RouteCacheOptions } from './routes';
 export { OpenApiExportOptions } from './openapi';
 export { OpenApiImportOptions } from './openapi-import';

@@ -4,6 +4,7 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { RestDomainOptions } from './domain-options';
 import { CorsSettings, ResourcePolicyOptions } from './gateway';
 import { RouteShardingOptions } from './sharding';
 import { ApiAuthorization } from '../core/authorization';
@@ -72,6 +73,12 @@ export interface RestApiPatternProps {
    * @default - no VPC; the "Lambda in VPC" findings are acknowledged on each function, with the reason
    */
   readonly lambdaVpc?: ec2.IVpc;
+  /**
+   * A custom domain mapped to the default stage (see `addDomainName` for more domains and mappings). The API's default
+   * `execute-api` endpoint is then turned off, unless `domain.disableExecuteApiEndpoint` is false.
+   * @default - no custom domain
+   */
+  readonly domain?: RestDomainOptions;
   /**
    * How routes are spread over nested stacks once the API outgrows its own stack. Sharding is automatic: the
    * first `routesInParent` routes stay in the API's stack, later ones go into nested stacks.

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { RestAuthorizers } from './authorizers';
 import { LambdaAliasIntegration } from './canary-alias-integration';
 import { RestDeployments } from './deployments';
+import { RestDomain, RestDomainOptions, RestDomains } from './domains';
 import { addGatewayResponses, renderCors } from './gateway';
 import { GrantInvokeOptions, InvokeGrants } from './invoke-grants';
 import { RestApiPatternMembers } from './rest-api-members';
@@ -27,10 +28,9 @@ import { StageSettings, validateStageSettings } from '../rest/stage-settings';
 export * from './rest-api-pattern-props';
 
 /**
- * The shared base of the REST patterns: one route table as the single source of truth, stages (each with its
- * logging, tracing, throttling, cache, alarms and WAF association), authorizers, request validation, JSON gateway
- * responses, consolidated Lambda permissions, and observability. The constructor is a sequence of steps; patterns
- * adapt it through their props (endpoint configuration, policy) and the route hooks.
+ * The shared base of the REST patterns: one route table (the single source of truth), stages with their deployments and
+ * canaries, custom domains, authorizers, validation, gateway responses, consolidated Lambda permissions, observability.
+ * The constructor is a sequence of steps; patterns adapt it through their props and the route hooks.
  */
 export abstract class RestApiPattern extends RestApiPatternMembers {
   /** The REST API. Escape hatch: `api.node.defaultChild` is the `CfnRestApi`. */
@@ -55,6 +55,7 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
   private readonly builder: RouteBuilder;
   private readonly lambdaVpc?: RestApiPatternBaseProps['lambdaVpc'];
   private readonly invokeGrants: InvokeGrants;
+  private readonly domains: RestDomains;
 
   protected constructor(scope: Construct, id: string, props: RestApiPatternBaseProps) {
     super(scope, id);
@@ -79,14 +80,13 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
     addGatewayResponses(this.api, cors);
 
     const { api, observability, firewall, clientCertificate } = this;
-    const accountLogging = props.accountLogging ?? true;
-    const deployments = new RestDeployments(this, api);
-    const hardening = () => this._functionHardening();
+    const [accountLogging, deployments, hardening] = [props.accountLogging ?? true, new RestDeployments(this, api), () => this._functionHardening()];
     this.stageContext = { scope: this, api, deployments, observability, firewall, clientCertificate, accountLogging, hardening };
     this.defaultStage = RestStage._create(this.stageContext, undefined, settings, stageName);
     this.stageList.push(this.defaultStage);
     this.stage = this.defaultStage.stage;
     this.invokeGrants = new InvokeGrants(this, () => this.routeTable.routes, this.authorization);
+    this.domains = new RestDomains(this, api, props.endpointType, props.domain, this.defaultStage);
     this.node.addValidation({ validate: () => (this.routeTable.size === 0 ? [`${this.node.path}: the API has no route: call addRoute() at least once`] : []) });
   }
 
@@ -102,12 +102,15 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
    * @param id construct id of the stage
    */
   public addStage(id: string, settings: StageSettings): RestStage {
-    const stageName = validateStageSettings(this, settings);
-    RestStage._checkNew(this, this.stageList, settings, stageName, this.routeTable.size);
-    const stage = RestStage._create(this.stageContext, id, settings, stageName);
-    for (const route of this.routeTable.routes) stage._addRoute(route.method, route.path, route.options, this.routeTable.cachedOf(route));
-    this.stageList.push(stage);
-    return stage;
+    return RestStage._addTo(this.stageList, this.stageContext, id, settings, this.routeTable);
+  }
+
+  /**
+   * Adds a custom domain (certificate, alias records, TLS policy, mutual TLS) mapping a stage at `basePath` (more with
+   * `domain.addMapping()`), and turns off the default execute-api endpoint.
+   */
+  public addDomainName(id: string, options: RestDomainOptions): RestDomain {
+    return this.domains.add(id, options, this.defaultStage);
   }
 
   /**
@@ -152,7 +155,8 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
    */
   public addRoutesFromOpenApi(document: any, options: OpenApiImportOptions): apigateway.Method[] {
     const routeDefaults = (o: RouteOptions) => this._routeDefaults(o);
-    const plan = importOpenApi(this, document, options, { defaultAuthorization: this.authorization, api: this.api, routes: this.routes, routeDefaults });
+    const context = { defaultAuthorization: this.authorization, api: this.api, routes: this.routes, routeDefaults };
+    const plan = importOpenApi(this, document, options, context);
     return plan.added(plan.routes.map((r) => this.addRoute(r.method, r.path, r.integration, r.options)));
   }
 

@@ -9,7 +9,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { grantInvalidateCache, requireAuthorizedCacheInvalidation } from './cache-control';
 import { CanaryLogGroups, CanaryMetrics, createCanaryLogGroups } from './canary-logs';
 import { CanaryOptions } from './canary-options';
@@ -23,8 +23,8 @@ import { acknowledgeJsonAccessLogFormat } from '../core/private/access-log-forma
 import { FunctionHardening } from '../core/private/functions';
 import { prepareStageLogging } from '../core/private/stage-logging';
 import { fail } from '../core/private/validation';
-import { RouteOptions } from '../rest/routes';
-import { StageSettings, methodSettingPath, renderStageOptions } from '../rest/stage-settings';
+import { RouteOptions, RouteTable } from '../rest/routes';
+import { StageSettings, methodSettingPath, renderStageOptions, validateStageSettings } from '../rest/stage-settings';
 
 /** API Gateway's quota of stages per REST API (docs/limits.md). */
 const MAX_STAGES = 10;
@@ -68,13 +68,23 @@ export class RestStage {
     return new RestStage(context, id ?? '', stage, settings, stageName, accessLogGroup);
   }
 
-  /** @internal Checks a stage about to be added against the API's others: unique names, at most 10, caches before routes. */
-  public static _checkNew(scope: IConstruct, existing: RestStage[], settings: StageSettings, stageName: string, routes: number): void {
-    if (existing.some((s) => s.stageName === stageName)) fail(scope, 'stage.stageName', stageName, 'must be unique among the API\'s stages');
-    if (existing.length >= MAX_STAGES) fail(scope, 'stages', `${existing.length + 1} stages`, `must be at most ${MAX_STAGES} per REST API (API Gateway quota)`);
-    if (settings.cache && !existing.some((s) => s.cached) && routes > 0) {
+  /**
+   * @internal
+   * Adds a stage to the API's `stages` after checking it against the others (unique names, at most 10, caches before
+   * routes), with the routes added so far.
+   */
+  public static _addTo(stages: RestStage[], context: RestStageContext, id: string, settings: StageSettings, routes: RouteTable): RestStage {
+    const scope = context.scope;
+    const stageName = validateStageSettings(scope, settings);
+    if (stages.some((s) => s.stageName === stageName)) fail(scope, 'stage.stageName', stageName, 'must be unique among the API\'s stages');
+    if (stages.length >= MAX_STAGES) fail(scope, 'stages', `${stages.length + 1} stages`, `must be at most ${MAX_STAGES} per REST API (API Gateway quota)`);
+    if (settings.cache && !stages.some((s) => s.cached) && routes.size > 0) {
       fail(scope, `stage ${stageName} cache`, 'added after routes', 'add stages with a cache before the first route, so every cached route gets its cache key');
     }
+    const stage = RestStage._create(context, id, settings, stageName);
+    for (const route of routes.routes) stage._addRoute(route.method, route.path, route.options, routes.cachedOf(route));
+    stages.push(stage);
+    return stage;
   }
 
   /** @internal The deploy options of the default stage, which the `RestApi` creates with its first deployment. */
