@@ -306,8 +306,8 @@ describe('#10.5: Cognito user pool issuer (aws-jwt-verify CognitoJwtVerifier)', 
 
 describe('#10.6: stable reason codes', () => {
   test.each([
-    [new JwtExpiredError('expired', 1, 2), 'TokenExpired'],
-    [new JwtNotBeforeError('nbf', 1, 2), 'TokenNotYetValid'],
+    [new JwtExpiredError('expired', 1, '2'), 'TokenExpired'],
+    [new JwtNotBeforeError('nbf', 1, '2'), 'TokenNotYetValid'],
     [new JwtInvalidAudienceError('aud', 'x', 'y'), 'WrongAudience'],
     [new CognitoJwtInvalidClientIdError('client', 'x', 'y'), 'WrongAudience'],
     [new JwtInvalidIssuerError('iss', 'x', 'y'), 'WrongIssuer'],
@@ -325,7 +325,7 @@ describe('#10.6: stable reason codes', () => {
 
   test('by instanceof, never by class name: a renamed (minified) subclass keeps its code, a look-alike name gets none', () => {
     class D extends JwtExpiredError {}
-    expect(rejectionReason(new D('expired', 1, 2))).toBe('TokenExpired');
+    expect(rejectionReason(new D('expired', 1, '2'))).toBe('TokenExpired');
     class JwtExpiredErrorLookAlike extends Error {}
     Object.defineProperty(JwtExpiredErrorLookAlike, 'name', { value: 'JwtExpiredError' });
     expect(rejectionReason(new JwtExpiredErrorLookAlike('x'))).toBe('VerificationError');
@@ -349,7 +349,7 @@ describe('#10.6: stable reason codes', () => {
 });
 
 /** The negative corpus: every entry must be refused (a rejection, 401, or an explicit Deny, 403; never an Allow). */
-function corpus(): Array<[string, () => string | undefined, Record<string, string>?, (s: JwksServer) => void]> {
+function corpus(): Array<[string, () => string | undefined, Record<string, string> | undefined, (s: JwksServer) => void]> {
   const now = Math.floor(Date.now() / 1000);
   const good = sign(claims(), key);
   const [h, p, s] = good.split('.');

@@ -46,7 +46,7 @@ describe('each change of the API model gives a new deployment (two synths)', () 
     ['an integration', { configure: (api) => api.addRoute('GET', '/orders/{id}', http('https://backend.example.com/v2/orders/{id}')) }],
     ['a request model', { configure: (api) => api.addRoute('POST', '/orders', http('https://backend.example.com/orders'), { requestSchema: { type: apigateway.JsonSchemaType.OBJECT } }) }],
     ['an authorizer', { configure: (api, stack) => api.addRoute('GET', '/me', http('https://backend.example.com/me'), { authorization: ApiAuthorization.lambdaToken(backendFunction(stack, 'Auth')) }) }],
-    ['the resource policy (aws-cdk#8024)', { props: { resourcePolicy: { allowedSourceIps: ['203.0.113.0/24'] } } }],
+    ['the resource policy (aws-cdk#8024)', { props: { resourcePolicy: { allowedSourceCidrs: ['203.0.113.0/24'] } } }],
     ['a gateway response', { configure: (api) => api.api.addGatewayResponse('Denied', { type: apigateway.ResponseType.ACCESS_DENIED, statusCode: '403' }) }],
     ['CacheKeyParameters written by a property override', {
       configure: (api) => (api.api.root.getResource('orders')!.node.findChild('GET').node.defaultChild as apigateway.CfnMethod)
