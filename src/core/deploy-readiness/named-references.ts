@@ -3,11 +3,12 @@
  * the named resource must nevertheless exist when the referring one is created. Each entry says how to find the
  * named resources; the rule in by-name-order.ts checks they exist and are created first.
  *
- * To add one (usage plan stages, base path mappings, canary deployments -> their stage), append an entry.
+ * To add one, append an entry (`stageReference` covers resources that name a stage of an API).
  * Internal.
  */
 import { render, sameResource, targetOf } from './intrinsics';
 import { ResourceRef, TemplateSet } from './model';
+import { CANARY_REMOVAL_RESOURCE_TYPE } from '../../runtime/canary/contract';
 
 /** One name a resource uses, and the resources in the templates that carry it. */
 export interface NamedTarget {
@@ -93,5 +94,100 @@ const usagePlanStages: NamedReference = {
   },
 };
 
+/** How a resource names a stage of an API: which properties, and which resources count as that stage. */
+interface StageNaming {
+  readonly type: string;
+  readonly what: string;
+  readonly error: string;
+  readonly source: string;
+  /** The properties holding the API and the stage name. */
+  readonly apiProperty: string;
+  readonly stageProperty: string;
+  /** Whether a Deployment with `StageName` counts as the stage (it creates one); false where the stage must pre-exist. */
+  readonly deploymentsCreateStages: boolean;
+  /** Only resources whose properties pass this are checked. */
+  readonly applies?: (props: Record<string, any>) => boolean;
+}
+
+/** A reference from one resource to a stage of an API (REST or V2), named by `Ref` or by string. */
+function stageReference(naming: StageNaming): NamedReference {
+  return {
+    type: naming.type,
+    what: naming.what,
+    targetKind: 'stage',
+    error: naming.error,
+    source: naming.source,
+    names: (templates, ref) => {
+      const props = ref.resource.Properties ?? {};
+      if (props[naming.stageProperty] === undefined || (naming.applies && !naming.applies(props))) return [];
+      const api = targetOf(templates, ref.file, props[naming.apiProperty]);
+      if (!api) return undefined;
+      const apiOf = (r: ResourceRef) => r.resource.Properties?.RestApiId ?? r.resource.Properties?.ApiId;
+      const ofApi = (r: ResourceRef) => sameResource(targetOf(templates, r.file, apiOf(r)), api);
+      const types = ['AWS::ApiGateway::Stage', 'AWS::ApiGatewayV2::Stage', ...(naming.deploymentsCreateStages ? ['AWS::ApiGateway::Deployment'] : [])];
+      const stages = types.flatMap((t) => templates.resources(t))
+        .filter((r) => !sameResource(r, ref) && ofApi(r) && r.resource.Properties?.StageName !== undefined);
+      const referenced = targetOf(templates, ref.file, props[naming.stageProperty]);
+      const name = referenced ? `${referenced.ref.logicalId} (Ref)` : render(templates, ref.file, props[naming.stageProperty]).text;
+      return [{
+        name,
+        location: `Properties/${naming.stageProperty}`,
+        candidates: referenced
+          ? stages.filter((r) => sameResource(r, referenced))
+          : stages.filter((r) => render(templates, r.file, r.resource.Properties?.StageName).text === name),
+      }];
+    },
+  };
+}
+
+const MAPPING_ERROR = 'Invalid stage identifier specified';
+const MAPPING_SOURCE = 'https://github.com/aws/aws-cdk/issues/8983; https://github.com/aws/serverless-application-model/issues/192';
+
+/**
+ * A custom domain's base path mapping (REST v1, private v2, or an ApiGatewayV2 API mapping, which also maps REST
+ * stages for multi-level base paths) names a stage: creating it before the stage fails with "Invalid stage identifier
+ * specified" (aws-cdk#8983 / #9078, SAM#192, serverless#4029).
+ */
+const domainMappingStages: NamedReference[] = [
+  { type: 'AWS::ApiGateway::BasePathMapping', apiProperty: 'RestApiId' },
+  { type: 'AWS::ApiGateway::BasePathMappingV2', apiProperty: 'RestApiId' },
+  { type: 'AWS::ApiGatewayV2::ApiMapping', apiProperty: 'ApiId' },
+].map(({ type, apiProperty }) => stageReference({
+  type, what: 'mapping stage', error: MAPPING_ERROR, source: MAPPING_SOURCE, apiProperty, stageProperty: 'Stage', deploymentsCreateStages: true,
+}));
+
+/**
+ * A canary release deployment (`AWS::ApiGateway::Deployment` with `DeploymentCanarySettings`) must name a stage that
+ * already exists: "you cannot specify any non-existing stage name when creating a canary release deployment"; the
+ * deployment itself does not create it (unlike a plain deployment with `StageName`).
+ */
+const canaryDeploymentStage = stageReference({
+  type: 'AWS::ApiGateway::Deployment',
+  what: 'canary deployment StageName',
+  error: 'Stage ... must already be created before making a canary release deployment',
+  source: 'https://docs.aws.amazon.com/apigateway/latest/developerguide/create-canary-deployment.html; https://github.com/hashicorp/terraform-provider-aws/pull/39929',
+  apiProperty: 'RestApiId',
+  stageProperty: 'StageName',
+  deploymentsCreateStages: false,
+  applies: (props) => props.DeploymentCanarySettings !== undefined,
+});
+
+/**
+ * The library's canary-removal custom resource PATCHes `remove /canarySettings` on a stage it names by string (the
+ * removal CloudFormation never does, aws-cdk#33901): run before the stage exists, or before the stage's update, it
+ * reads nothing to remove ("NotFoundException: Invalid stage identifier specified") or acts on the old stage.
+ */
+const canaryRemovalStage = stageReference({
+  type: CANARY_REMOVAL_RESOURCE_TYPE,
+  what: 'canary removal StageName',
+  error: 'Invalid stage identifier specified',
+  source: 'https://github.com/aws/aws-cdk/issues/33901; https://docs.aws.amazon.com/apigateway/latest/developerguide/delete-canary-deployment.html',
+  apiProperty: 'RestApiId',
+  stageProperty: 'StageName',
+  deploymentsCreateStages: false,
+});
+
 /** Every by-name reference the deploy-readiness check knows. */
-export const NAMED_REFERENCES: readonly NamedReference[] = [stageRouteSettings, usagePlanStages];
+export const NAMED_REFERENCES: readonly NamedReference[] = [
+  stageRouteSettings, usagePlanStages, ...domainMappingStages, canaryDeploymentStage, canaryRemovalStage,
+];
