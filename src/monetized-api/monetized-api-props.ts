@@ -203,6 +203,13 @@ export interface MonetizedApiProps extends RestApiPatternProps {
    */
   readonly apiKeySource?: apigateway.ApiKeySourceType;
   /**
+   * With `apiKeySource: AUTHORIZER` and `ApiAuthorization.jwt()`: the token claim that names the caller's customer
+   * id (a customer onboarded through the admin routes); the bundled authorizer returns that customer's active key as
+   * `usageIdentifierKey`. A Lambda authorizer of your own must return `usageIdentifierKey` itself.
+   * @default 'sub'
+   */
+  readonly apiKeyClaim?: string;
+  /**
    * Customers declared in code, each with an API key in the stack (at most `maxStaticCustomers`).
    * @default - none
    */

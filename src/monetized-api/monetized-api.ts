@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { watchRefusals } from './alarms';
+import { lookUpUsageKeys } from './authorizer-key';
 import { CustomerKey, DEFAULT_MAX_STATIC_CUSTOMERS, importKey, validateCustomers } from './customers';
 import { MonetizedApiProps, UsageTier } from './monetized-api-props';
 import { MonetizedSettings, resolveSettings } from './settings';
@@ -15,7 +16,7 @@ import { TierPlan, validateTier, warnNearPlanQuota } from './tiers';
 import { MonetizedWiring } from './wiring';
 import { AuthorizationKind } from '../core/authorization';
 import { createEncryptionKey } from '../core/private/encryption';
-import { checkOneOf, fail, warn } from '../core/private/validation';
+import { checkOneOf, checkPattern, fail, warn } from '../core/private/validation';
 import { RestApiPattern } from '../rest/rest-api-pattern';
 import { RestStage } from '../rest/rest-stage';
 import { RouteEntry, RouteOptions } from '../rest/routes';
@@ -97,6 +98,7 @@ export class MonetizedApi extends RestApiPattern {
       tiers: () => this.tierPlans,
     });
     const w = this.wiring;
+    this.configureKeyLookup(props);
     this.customerTable = w.table;
     this.adminFunction = w.adminFunction;
     this.usageExportFunction = w.exportFunction;
@@ -204,6 +206,20 @@ export class MonetizedApi extends RestApiPattern {
     } else if (route.options.apiKeyRequired === false) {
       warn(this, 'UnmeteredRoute', `${key} requires no API key: no tier meters, throttles or limits it`);
     }
+  }
+
+  /** AUTHORIZER key source: the bundled JWT authorizers find the caller's key by a claim (authorizer-key.ts). */
+  private configureKeyLookup(props: MonetizedApiProps): void {
+    if (this.apiKeySource !== apigateway.ApiKeySourceType.AUTHORIZER) {
+      if (props.apiKeyClaim !== undefined) fail(this, 'apiKeyClaim', props.apiKeyClaim, 'applies only with apiKeySource AUTHORIZER');
+      return;
+    }
+    const claim = props.apiKeyClaim ?? 'sub';
+    checkPattern(this, 'apiKeyClaim', claim, /^[A-Za-z0-9_:.-]{1,128}$/, 'must be a token claim name');
+    if (props.authorization.kind === AuthorizationKind.JWT && !this.settings.onboarding) {
+      fail(this, 'onboarding.enabled', false, 'must be on with apiKeySource AUTHORIZER and a JWT authorization: the authorizer finds keys in the customer table');
+    }
+    if (this.settings.onboarding) lookUpUsageKeys(this, this.wiring.table!, this.dataKey, claim);
   }
 
   private customerKey(customerId: string): CustomerKey {

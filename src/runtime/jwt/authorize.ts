@@ -13,6 +13,7 @@ import { AuthorizerPolicy, allowPolicy, denyPolicy, parseMethodArn, routeArn } f
 import { rejectionReason } from './reasons';
 import { matchRoute } from './routes';
 import { AuthorizerEvent, eventRoute, extractToken, isWebSocketConnect } from './token';
+import { UsageKeyLookupError, customerIdOf } from './usage-key';
 import { Verifier, tokenScopes, verifyToken } from './verify';
 
 /** API Gateway turns exactly this error message into a 401. */
@@ -39,7 +40,17 @@ export type Decision =
   | { readonly policy: AuthorizerPolicy; readonly denied?: string }
   | { readonly rejected: string };
 
-export async function decide(event: AuthorizerEvent, config: JwtAuthorizerConfig, verifier: Verifier): Promise<Decision> {
+/** Customer id -> its API key value (usage-key.ts), when the configuration has a claim-to-key lookup. */
+export type UsageKeyResolver = (customerId: string) => Promise<string | undefined>;
+
+/**
+ * The decision. With a claim-to-key lookup (`config.usageKey`), an Allow carries the caller's key as
+ * `usageIdentifierKey`; a token whose claim names no customer with an active key gets an explicit Deny (API Gateway
+ * would refuse the request without a key anyway); a failed lookup throws UsageKeyLookupError.
+ */
+export async function decide(
+  event: AuthorizerEvent, config: JwtAuthorizerConfig, verifier: Verifier, usageKey?: UsageKeyResolver,
+): Promise<Decision> {
   const methodArn = event && typeof event === 'object' && typeof event.methodArn === 'string' ? parseMethodArn(event.methodArn) : undefined;
   if (!methodArn) return { rejected: 'InvalidEvent' };
   // A configuration with a route map is a REST authorizer: it never takes the WebSocket path.
@@ -67,5 +78,11 @@ export async function decide(event: AuthorizerEvent, config: JwtAuthorizerConfig
   if (!matched) return { policy: denyPolicy(sub, routeArn(methodArn, route!.method, route!.path)), denied: 'UnknownRoute' };
   const resource = routeArn(methodArn, matched.method, matched.path);
   if (!matched.scopes.every((s) => scopes.has(s))) return { policy: denyPolicy(sub, resource), denied: 'MissingRouteScope' };
-  return { policy: allowPolicy(sub, resource, contextOf(payload)) };
+  if (!config.usageKey) return { policy: allowPolicy(sub, resource, contextOf(payload)) };
+  if (!usageKey) throw new UsageKeyLookupError('NoResolver');
+  const customerId = customerIdOf(payload, config.usageKey.claim);
+  if (!customerId) return { policy: denyPolicy(sub, resource), denied: 'MissingUsageKeyClaim' };
+  const key = await usageKey(customerId);
+  if (!key) return { policy: denyPolicy(sub, resource), denied: 'NoActiveKey' };
+  return { policy: { ...allowPolicy(sub, resource, contextOf(payload)), usageIdentifierKey: key } };
 }

@@ -13,6 +13,8 @@
  * | `JWT_ROUTES_FILE` | path of the route-scope map (REST APIs) | absent: no route map (WebSocket `$connect`) |
  * | `JWT_TOKEN_HEADER` | header carrying the token | `Authorization` |
  * | `JWT_TOKEN_QUERY` | query-string parameter carrying the token (WebSocket `$connect`) | none |
+ * | `JWT_USAGE_KEY_CLAIM` | claim naming the caller's customer; the policy carries that customer's API key as `usageIdentifierKey` (usage-key.ts) | none |
+ * | `JWT_USAGE_KEY_TABLE` | the MonetizedApi customer table the claim is looked up in (with `JWT_USAGE_KEY_CLAIM`) | none |
  *
  * No CDK imports: this module runs inside Lambda.
  */
@@ -32,6 +34,8 @@ export interface JwtAuthorizerConfig {
   readonly routeScopes?: RouteScopes;
   readonly tokenHeader: string;
   readonly tokenQuery?: string;
+  /** Claim-to-key lookup (API key source AUTHORIZER); undefined when not configured. */
+  readonly usageKey?: { readonly claim: string; readonly tableName: string };
 }
 
 /** A configuration error: the authorizer fails closed. */
@@ -92,6 +96,11 @@ export function parseConfig(env: Record<string, string | undefined>, readFile?: 
   if (tokenQuery !== undefined && !/^[A-Za-z0-9._~-]{1,128}$/.test(tokenQuery)) throw new JwtConfigError('JWT_TOKEN_QUERY must be a parameter name');
   const requireMark = env.JWT_REQUIRE_TOKEN_USE ?? 'false';
   if (requireMark !== 'true' && requireMark !== 'false') throw new JwtConfigError('JWT_REQUIRE_TOKEN_USE must be true or false');
+  const usageKeyClaim = env.JWT_USAGE_KEY_CLAIM || undefined;
+  const usageKeyTable = env.JWT_USAGE_KEY_TABLE || undefined;
+  if ((usageKeyClaim === undefined) !== (usageKeyTable === undefined)) throw new JwtConfigError('JWT_USAGE_KEY_CLAIM and _TABLE go together');
+  if (usageKeyClaim !== undefined && !/^[A-Za-z0-9_:.-]{1,128}$/.test(usageKeyClaim)) throw new JwtConfigError('JWT_USAGE_KEY_CLAIM must be a claim name');
+  if (usageKeyTable !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(usageKeyTable)) throw new JwtConfigError('JWT_USAGE_KEY_TABLE must be a table name');
   return {
     issuer,
     audience,
@@ -103,5 +112,6 @@ export function parseConfig(env: Record<string, string | undefined>, readFile?: 
     routeScopes: routeScopes(env.JWT_ROUTES_FILE, readFile),
     tokenHeader,
     tokenQuery,
+    usageKey: usageKeyClaim && usageKeyTable ? { claim: usageKeyClaim, tableName: usageKeyTable } : undefined,
   };
 }

@@ -38,6 +38,8 @@ export interface AuthorizerPolicy {
     readonly Statement: Array<{ readonly Action: 'execute-api:Invoke'; readonly Effect: 'Allow' | 'Deny'; readonly Resource: string[] }>;
   };
   readonly context?: Record<string, string>;
+  /** The caller's API key value, for APIs whose key source is AUTHORIZER (usage-key.ts). */
+  readonly usageIdentifierKey?: string;
 }
 
 /** The parts of `arn:aws:execute-api:region:account:apiId/stage/METHOD/path` a policy needs. */
