@@ -154,8 +154,16 @@ const jestTask = project.addTask('test:jest', {
   exec: 'mkdir -p .tmp && node scripts/run-jest.js',
   receiveArgs: true,
 });
+// ts-jest only transpiles the tests (test/tsconfig.json sets isolatedModules), so a test passing a prop that does not
+// exist would still run: type-check them first, with the full checker.
+const testTypesTask = project.addTask('test:types', {
+  description: 'Type-check the tests (ts-jest transpiles them without checking)',
+  condition: '[ -z "$SKIP_JEST_IN_BUILD" ]',
+  exec: 'tsc --noEmit -p test/tsconfig.json --isolatedModules false',
+});
 project.testTask.reset();
 project.testTask.spawn(project.bundler.bundleTask);
+project.testTask.spawn(testTypesTask);
 project.testTask.spawn(jestTask);
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 
