@@ -30,6 +30,30 @@ describe('the created endpoint', () => {
     expect(group.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })]);
   });
 
+  test('endpointSubnets chooses the endpoint\'s subnets (one per AZ); with a given endpoint it is refused', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'app', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        { name: 'endpoints', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 28 },
+      ],
+    });
+    privateApi(stack, { vpc, endpointSubnets: { subnetGroupName: 'endpoints' } });
+    const t = Template.fromStack(stack);
+    const chosen = vpc.selectSubnets({ subnetGroupName: 'endpoints' }).subnets.map((s) => stack.resolve(s.subnetId));
+    expect(chosen).toHaveLength(2);
+    expect(only(t, 'AWS::EC2::VPCEndpoint').resource.Properties.SubnetIds).toEqual(chosen);
+    expect(chosen).not.toContainEqual(stack.resolve(vpc.selectSubnets({ subnetGroupName: 'app' }).subnets[0].subnetId));
+
+    const given = newStack();
+    const vpcEndpoint = ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(given, 'Shared', { vpcEndpointId: 'vpce-05b5b5b5b5b5b5b5b', port: 443 });
+    expect(() => privateApi(given, { vpc: importedVpc(given), vpcEndpoint, endpointSubnets: { subnetGroupName: 'endpoints' } })).toThrow(
+      /^Test\/Api: invalid endpointSubnets .*: applies only to the endpoint the construct creates, not to a given vpcEndpoint$/,
+    );
+  });
+
   test('given peers replace the VPC CIDR, one described rule each', () => {
     const stack = newStack();
     privateApi(stack, { endpointPeers: [ec2.Peer.ipv4('10.0.4.0/24'), ec2.Peer.ipv6('fd00:10::/56')] });
