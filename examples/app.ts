@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import {
   AwsSolutionsChecks,
   HIPAASecurityChecks,
@@ -41,7 +41,14 @@ export class ObservabilityStack extends Stack {
   }
 }
 
-/** A public orders API: Cognito by default, IAM for an admin route, a cache on reads. */
+/** The orders domain's certificate (REGIONAL domain: in the API's region). */
+const ORDERS_CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:111122223333:certificate/3c9a7e51-6d2b-4f08-9e4a-1b7d5c2e8f90';
+
+/**
+ * A public orders API: Cognito by default, IAM for an admin route, a cache on reads, released through a canary on
+ * its `prod` stage (README "Releasing safely") and served at https://orders.example.com (its default execute-api
+ * endpoint is off).
+ */
 export class OrdersApiStack extends Stack {
   public readonly api: SecuredRestApi;
 
@@ -50,7 +57,20 @@ export class OrdersApiStack extends Stack {
     const pool = cognito.UserPool.fromUserPoolArn(this, 'Users', 'arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_example');
     this.api = new SecuredRestApi(this, 'Orders', {
       authorization: ApiAuthorization.cognito(pool, { scopes: ['orders/read'] }),
-      stage: { cache: { size: CacheSize.GB_0_5 } },
+      stage: {
+        stageName: 'prod',
+        cache: { size: CacheSize.GB_0_5 },
+        // prod keeps serving the deployment of the last release (the stack output CurrentDeployment, passed back as
+        // `cdk deploy -c ordersBaseDeployment=<id>`) while 10 % of its requests try the current model; the canary's
+        // own 5XX rate or p99 latency sends it back to 0 % within a minute.
+        baseDeployment: this.node.tryGetContext('ordersBaseDeployment'),
+        canary: { percentTraffic: 10, autoRollback: { serverErrorRatePercent: 2, latencyP99: Duration.seconds(2) } },
+      },
+      domain: {
+        domainName: 'orders.example.com',
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', ORDERS_CERTIFICATE_ARN),
+        hostedZone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: 'Z0123456789EXAMPLE2', zoneName: 'example.com' }),
+      },
       cors: { allowOrigins: ['https://shop.example.com'] },
       observability: { alarmEmails: ['orders-oncall@example.com'] },
     });
