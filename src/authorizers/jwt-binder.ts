@@ -7,7 +7,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { ApiAuthorization, JwtTokenUse } from '../core/authorization';
 import { checkCount, checkOneOf, checkPattern, fail } from '../core/private/validation';
-import { HEADER_NAME, RestBinder, checkResultsTtl, identityText, tokenCacheIdentity } from '../rest/authorizer-binders';
+import { BEARER_JWT_SCHEME, HEADER_NAME, RestBinder, checkResultsTtl, identityText, tokenCacheIdentity } from '../rest/authorizer-binders';
 import { COGNITO_ISSUER } from '../runtime/jwt/config';
 
 const HTTPS_URL = /^https:\/\/[^\s/?#]+(?:[/?#]\S*)?$/;
@@ -23,6 +23,7 @@ export function jwtIdentitySources(header: string): string[] {
 export const JWT_REST_BINDER: RestBinder = {
   idBase: 'JwtAuthorizer',
   routeScopes: 'authorizer',
+  openApiScheme: () => BEARER_JWT_SCHEME,
   cacheIdentity: (auth, tokenHeader) => tokenCacheIdentity(auth.kind, tokenHeader),
   validate: (scope, prop, auth) => {
     const o = auth.jwtOptions!;

@@ -131,6 +131,16 @@ export interface LambdaRequestAuthorizationOptions {
   readonly resultsCacheTtl?: Duration;
 }
 
+/** The API Gateway authorization type of each kind (the Lambda-backed kinds are CUSTOM). */
+const AUTHORIZATION_TYPES: Record<AuthorizationKind, apigateway.AuthorizationType> = {
+  [AuthorizationKind.COGNITO]: apigateway.AuthorizationType.COGNITO,
+  [AuthorizationKind.IAM]: apigateway.AuthorizationType.IAM,
+  [AuthorizationKind.NONE]: apigateway.AuthorizationType.NONE,
+  [AuthorizationKind.JWT]: apigateway.AuthorizationType.CUSTOM,
+  [AuthorizationKind.LAMBDA_TOKEN]: apigateway.AuthorizationType.CUSTOM,
+  [AuthorizationKind.LAMBDA_REQUEST]: apigateway.AuthorizationType.CUSTOM,
+};
+
 /**
  * How callers of an API (or of one route) are authorized.
  *
@@ -221,15 +231,7 @@ export class ApiAuthorization {
 
   /** The API Gateway authorization type this kind maps to. */
   public get authorizationType(): apigateway.AuthorizationType {
-    switch (this.kind) {
-      case AuthorizationKind.COGNITO:
-        return apigateway.AuthorizationType.COGNITO;
-      case AuthorizationKind.IAM:
-        return apigateway.AuthorizationType.IAM;
-      case AuthorizationKind.NONE:
-        return apigateway.AuthorizationType.NONE;
-      default:
-        return apigateway.AuthorizationType.CUSTOM;
-    }
+    return AUTHORIZATION_TYPES[this.kind];
   }
+
 }

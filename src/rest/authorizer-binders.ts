@@ -64,7 +64,12 @@ export interface RestBinder {
   bind(auth: ApiAuthorization, context: RestBindContext): BoundAuthorization;
   /** The request parameters that identify the caller in a cache key. */
   cacheIdentity(auth: ApiAuthorization, tokenHeader?: string): CallerIdentityKey;
+  /** The OpenAPI 3 security scheme routes of this kind appear under in the exported document (none for `none()`). */
+  openApiScheme(auth: ApiAuthorization): Record<string, unknown> | undefined;
 }
+
+/** The bearer-token scheme of the Cognito and JWT kinds. */
+export const BEARER_JWT_SCHEME = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' };
 
 /** A token-based kind's cache identity (the JWT binder uses it too). */
 export const tokenCacheIdentity = tokenIdentity;
@@ -97,6 +102,7 @@ const cognito: RestBinder = {
     for (const s of auth.cognitoOptions?.scopes ?? []) checkPattern(scope, `${prop}.scopes`, s, /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/, 'must be OAuth scope tokens without spaces');
   },
   identity: (scope, auth) => identityText(scope, { pool: auth.userPool!.node.path, ttl: ttlSeconds(auth.cognitoOptions?.resultsCacheTtl) }),
+  openApiScheme: () => BEARER_JWT_SCHEME,
   cacheIdentity: (auth, tokenHeader) => tokenIdentity(auth.kind, tokenHeader),
   bind: (auth, { scope, id }) => ({
     authorizationType: apigateway.AuthorizationType.COGNITO,
@@ -112,6 +118,7 @@ const cognito: RestBinder = {
 const lambdaToken: RestBinder = {
   idBase: 'TokenAuthorizer',
   routeScopes: 'none',
+  openApiScheme: (auth) => ({ type: 'apiKey', in: 'header', name: auth.lambdaTokenOptions?.headerName ?? 'Authorization' }),
   cacheIdentity: (auth, tokenHeader) => tokenIdentity(auth.kind, tokenHeader),
   validate: (scope, prop, auth) => {
     checkPattern(scope, `${prop}.headerName`, auth.lambdaTokenOptions?.headerName, HEADER_NAME, 'must be an HTTP header name');
@@ -137,6 +144,11 @@ const lambdaToken: RestBinder = {
 const lambdaRequest: RestBinder = {
   idBase: 'RequestAuthorizer',
   routeScopes: 'none',
+  openApiScheme: (auth) => {
+    const source = auth.identitySources?.[0] ?? 'method.request.header.Authorization';
+    const m = /^method\.request\.(header|querystring)\.(.+)$/.exec(source);
+    return { type: 'apiKey', in: m?.[1] === 'querystring' ? 'query' : 'header', name: m?.[2] ?? 'Authorization' };
+  },
   cacheIdentity: (auth) => {
     const sources = auth.identitySources ?? [];
     if (sources.length === 0) return { keyParameters: [], unkeyableReason: 'the REQUEST authorizer has no identity sources' };
@@ -184,6 +196,7 @@ const lambdaRequest: RestBinder = {
 const iam: RestBinder = {
   idBase: 'Iam',
   routeScopes: 'none',
+  openApiScheme: () => ({ type: 'apiKey', in: 'header', name: 'Authorization', description: 'AWS Signature Version 4' }),
   cacheIdentity: () => ({ keyParameters: [], unkeyableReason: 'IAM (SigV4) callers are identified by a signature that changes with every request' }),
   validate: () => undefined,
   identity: () => 'iam',
@@ -193,6 +206,7 @@ const iam: RestBinder = {
 const none: RestBinder = {
   idBase: 'None',
   routeScopes: 'none',
+  openApiScheme: () => undefined,
   cacheIdentity: () => ({ keyParameters: [] }),
   validate: () => undefined,
   identity: () => 'none',

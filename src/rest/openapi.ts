@@ -5,7 +5,7 @@ import { ANY_METHOD_EXTENSION, CONCRETE_METHODS, SCHEME_NAMES, defaultScopes } f
 import { toOpenApiSchema } from './openapi/schema-export';
 import { documentExtensions, operationExtensions, schemeExtensions } from './openapi-aws';
 import { RouteEntry, defaultOperationName, pathParameterNames } from './routes';
-import { ApiAuthorization, AuthorizationKind } from '../core/authorization';
+import { ApiAuthorization } from '../core/authorization';
 
 /**
  * Options of the OpenAPI export.
@@ -46,26 +46,6 @@ const ERROR_SCHEMA = {
   properties: { message: { type: 'string' }, requestId: { type: 'string' } },
 };
 
-/** The security scheme an authorization appears as. */
-function securityScheme(auth: ApiAuthorization): Record<string, unknown> | undefined {
-  switch (auth.kind) {
-    case AuthorizationKind.COGNITO:
-    case AuthorizationKind.JWT:
-      return { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' };
-    case AuthorizationKind.LAMBDA_TOKEN:
-      return { type: 'apiKey', in: 'header', name: auth.lambdaTokenOptions?.headerName ?? 'Authorization' };
-    case AuthorizationKind.LAMBDA_REQUEST: {
-      const source = auth.identitySources?.[0] ?? 'method.request.header.Authorization';
-      const m = /^method\.request\.(header|querystring)\.(.+)$/.exec(source);
-      return { type: 'apiKey', in: m?.[1] === 'querystring' ? 'query' : 'header', name: m?.[2] ?? 'Authorization' };
-    }
-    case AuthorizationKind.IAM:
-      return { type: 'apiKey', in: 'header', name: 'Authorization', description: 'AWS Signature Version 4' };
-    default:
-      return undefined;
-  }
-}
-
 /**
  * The security requirements of a route: one, or, for Cognito's any-of scopes, one alternative per scope (OpenAPI's
  * scopes in one requirement are all-of).
@@ -73,7 +53,7 @@ function securityScheme(auth: ApiAuthorization): Record<string, unknown> | undef
 function requirements(scheme: string | undefined, auth: ApiAuthorization, scopes: string[], apiKey: boolean): Record<string, string[]>[] {
   const key: Record<string, string[]> = apiKey ? { apiKey: [] } : {};
   if (!scheme) return apiKey ? [key] : [];
-  if (auth.kind === AuthorizationKind.COGNITO && scopes.length > 1) return scopes.map((s) => ({ [scheme]: [s], ...key }));
+  if (binderOf(auth).routeScopes === 'method' && scopes.length > 1) return scopes.map((s) => ({ [scheme]: [s], ...key }));
   return [{ [scheme]: [...scopes], ...key }];
 }
 
@@ -103,7 +83,7 @@ export function exportOpenApi(
   const schemeNames = new Map<string, string>();
 
   const schemeFor = (auth: ApiAuthorization, scope: Construct): string | undefined => {
-    const scheme = securityScheme(auth);
+    const scheme = binderOf(auth).openApiScheme(auth);
     if (!scheme) return undefined;
     const identity = `${auth.kind} ${binderOf(auth).identity(scope, auth)}`;
     let name = schemeNames.get(identity);
