@@ -4,8 +4,8 @@
  * (`route.request.header.Authorization`) from the template, and the bundled JWT authorizer reads the header only,
  * as the construct renders its environment. Real `ws` clients, the connection table the template defines.
  */
-import { ChatAssembly, indexCount, synthesizeChat } from './support/chat-assembly';
-import { ApiAuthorization, ChatTokenSource } from '../../src';
+import { ChatAssembly, chatJwt, indexCount, synthesizeChat } from './support/chat-assembly';
+import { ChatTokenSource } from '../../src';
 import { CHAT_DEFAULTS } from '../../src/runtime/chat/contract';
 import { LocalIssuer, startLocalIssuer } from '../support/local/issuer';
 import { LocalCloud, startLocalCloud } from '../support/local/local-cloud';
@@ -22,7 +22,7 @@ const bearer = (sub: string) => ({ Authorization: `Bearer ${issuer.token(sub, { 
 beforeAll(async () => {
   issuer = await startLocalIssuer();
   chat = synthesizeChat('ChatHeaderE2E', {
-    authorization: ApiAuthorization.jwt({ issuer: issuer.issuer, audience: ['chat'], jwksUri: issuer.jwksUri }),
+    authorization: chatJwt(issuer),
     tokenSource: ChatTokenSource.header(),
     limits: { connectionsPerUser: 3 },
   });

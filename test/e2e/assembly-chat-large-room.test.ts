@@ -13,8 +13,7 @@ import { AddressInfo } from 'node:net';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ChatAssembly, connectionItem, connectionTable, indexCount, localFunction, synthesizeChat } from './support/chat-assembly';
-import { ApiAuthorization } from '../../src';
+import { ChatAssembly, chatJwt, connectionItem, connectionTable, indexCount, localFunction, synthesizeChat } from './support/chat-assembly';
 import { CHAT_DEFAULTS } from '../../src/runtime/chat/contract';
 import { MAX_JOB_BYTES } from '../../src/runtime/chat/fan-out';
 import { LocalIssuer, startLocalIssuer } from '../support/local/issuer';
@@ -76,7 +75,7 @@ function workerFailures(from: number): string[] {
 
 beforeAll(async () => {
   issuer = await startLocalIssuer();
-  chat = synthesizeChat('LargeRoomE2E', { authorization: ApiAuthorization.jwt({ issuer: issuer.issuer, audience: ['chat'], jwksUri: issuer.jwksUri }) }, (c) => {
+  chat = synthesizeChat('LargeRoomE2E', { authorization: chatJwt(issuer) }, (c) => {
     (c.handler.node.defaultChild as lambda.CfnFunction).addPropertyOverride('Timeout', 3);
   });
   cloud = await startLocalCloud(chat.dir, { extraCaCerts: issuer.certFile });
@@ -128,11 +127,14 @@ test('sendmessage with no time left hands over the ids of its page and ONE conti
 });
 
 test('the fan-out worker delivers to every member exactly once and deletes the gone connections', async () => {
-  await cloud.sqs.drained(60_000);
+  await cloud.sqs.drained(80_000);
   expect(workerFailures(0)).toEqual([]);
   const payload = { type: 'message', room: ROOM, from: 'sender', data: 'hello big room' };
   const live = members.filter((id) => !gone.has(id));
   for (const id of live) expect(front.headless.get(id)?.map((b) => JSON.parse(b))).toEqual([payload]);
+  // The sender's copy travels over its socket after @connections answered: wait for the frame, then no more.
+  await waitFor(() => sender.inbox.some((m) => m.type === 'message'), 10_000, 'the sender\'s own copy');
+  await new Promise((r) => setTimeout(r, 250));
   expect(sender.inbox.filter((m) => m.type === 'message')).toEqual([payload]);
   const posts = front.posts.filter((p) => p.method === 'POST' && p.connectionId !== senderId);
   expect(posts).toHaveLength(MEMBERS);
@@ -142,7 +144,7 @@ test('the fan-out worker delivers to every member exactly once and deletes the g
   expect(await indexCount(cloud, CHAT_DEFAULTS.roomIndex, 'roomId', ROOM)).toBe(live.length + 1);
   for (const id of [...gone].slice(0, 20)) expect(await connectionItem(cloud, id)).toBeUndefined();
   expect(await connectionItem(cloud, senderId)).toMatchObject({ roomId: ROOM });
-}, 90_000);
+}, 120_000);
 
 test('a job that meets 403 is a batch item failure, and only that one; forged and malformed jobs too; nothing is posted elsewhere', async () => {
   for (const inbox of front.headless.values()) inbox.length = 0;
@@ -173,7 +175,7 @@ test('a job that meets 403 is a batch item failure, and only that one; forged an
     expect(summary).toMatchObject({ delivered: 0, deferred: PAGE, continued: true, jobs: 2 });
     const [idsJob, continuationJob] = queued;
     expect(new Set(JSON.parse(idsJob.body).ids)).toEqual(listed);
-    await cloud.sqs.drained(60_000);
+    await cloud.sqs.drained(80_000);
     expect(workerFailures(workerBefore).sort()).toEqual([continuationJob.messageId, ...injected].sort());
     // The ids job was delivered in full, once; the 403 came from the continuation's pages.
     for (const id of listed) if (!gone.has(id) && id !== senderId) expect(front.headless.get(id)?.map((b) => JSON.parse(b).data)).toEqual(['second']);
@@ -185,4 +187,4 @@ test('a job that meets 403 is a batch item failure, and only that one; forged an
     attacker.closeAllConnections();
     await new Promise<void>((r) => attacker.close(() => r()));
   }
-}, 90_000);
+}, 120_000);

@@ -7,8 +7,9 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { WebSocketChatApi, WebSocketChatApiProps } from '../../../src';
+import { ApiAuthorization, WebSocketChatApi, WebSocketChatApiProps } from '../../../src';
 import { LocalFunction } from '../../support/local/functions';
+import { LocalIssuer } from '../../support/local/issuer';
 import { LocalCloud } from '../../support/local/local-cloud';
 import { synthesize } from '../../support/local/synth';
 
@@ -17,6 +18,11 @@ export interface ChatAssembly {
   readonly dir: string;
   /** Logical ids of the message handler, the `$connect`/`$disconnect` handler and the fan-out worker. */
   readonly logicalIds: { readonly handler: string; readonly connectionHandler: string; readonly fanOutHandler: string };
+}
+
+/** The chat tests' `$connect` authorization: the bundled JWT authorizer trusting the local issuer, audience `chat`. */
+export function chatJwt(issuer: LocalIssuer): ApiAuthorization {
+  return ApiAuthorization.jwt({ issuer: issuer.issuer, audience: ['chat'], jwksUri: issuer.jwksUri });
 }
 
 /** Synthesizes one `WebSocketChatApi` in stack `stackName`; `mutate` changes it through its escape hatches. */
