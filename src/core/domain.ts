@@ -3,10 +3,12 @@
  */
 import { Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { checkLength, checkPattern, fail, warn } from './private/validation';
 
 /**
@@ -146,4 +148,46 @@ export function validateMutualTls(scope: IConstruct, prefix: string, mtls: Mutua
 export function validateBasePath(scope: IConstruct, prop: string, basePath: string | undefined): void {
   if (basePath === undefined || basePath === '') return;
   checkPattern(scope, prop, basePath, BASE_PATH, 'must be segments of letters, digits or $-_.+!*\'() separated by "/", without a leading or trailing "/"');
+}
+
+/**
+ * Checks a WebSocket API's custom domain, whose options are the REST ones minus what API Gateway offers only there:
+ * - the security policy is TLS_1_2: API Gateway enforces it on every WebSocket endpoint, and a v2 domain has no
+ *   endpoint access mode (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-ciphers.html);
+ * - no mutual TLS, which API Gateway offers on REST and HTTP API domains only
+ *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html), so neither an ownership
+ *   verification certificate;
+ * - the base path (the API mapping key) is one segment: multi-level mappings are for REST APIs
+ *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html).
+ * Options that would be silently ignored fail the synth instead.
+ */
+export function validateWebSocketDomain(scope: IConstruct, options: CustomDomainBaseOptions): void {
+  validateDomainName(scope, 'domain.domainName', options.domainName);
+  const policy = options.securityPolicy;
+  if (policy !== undefined && !Token.isUnresolved(policy) && policy !== apigateway.SecurityPolicy.TLS_1_2) {
+    fail(scope, 'domain.securityPolicy', policy, 'must be TLS_1_2: API Gateway enforces TLS_1_2 on WebSocket APIs');
+  }
+  if (options.endpointAccessMode !== undefined) {
+    fail(scope, 'domain.endpointAccessMode', options.endpointAccessMode, 'applies only to REST domains with an enhanced SecurityPolicy_* policy');
+  }
+  if (options.mtls) fail(scope, 'domain.mtls', 'on a WebSocket domain', 'is not available: API Gateway offers mutual TLS on REST and HTTP API domains only');
+  if (options.ownershipVerificationCertificate) {
+    fail(scope, 'domain.ownershipVerificationCertificate', 'on a WebSocket domain', 'applies only to mutual TLS, which WebSocket domains do not have');
+  }
+  validateBasePath(scope, 'domain.basePath', options.basePath);
+  if (options.basePath?.includes('/') && !Token.isUnresolved(options.basePath)) {
+    fail(scope, 'domain.basePath', options.basePath, 'must be one segment: multi-level API mappings are for REST APIs');
+  }
+}
+
+/**
+ * The alias A record of a v2 (WebSocket) domain in its hosted zone, targeting the domain's regional name. The record
+ * name is the literal domain name: Route 53 constructs append the zone's name to a token (`<Ref>.example.com.`).
+ */
+export function webSocketDomainAlias(scope: Construct, zone: route53.IHostedZone, domainName: string, domain: apigwv2.IDomainName): route53.ARecord {
+  return new route53.ARecord(scope, 'DomainAlias', {
+    zone,
+    recordName: domainName,
+    target: route53.RecordTarget.fromAlias(new targets.ApiGatewayv2DomainProperties(domain.regionalDomainName, domain.regionalHostedZoneId)),
+  });
 }

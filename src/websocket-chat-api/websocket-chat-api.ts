@@ -16,7 +16,7 @@ import { CONNECTION_METHODS, ChatResources, grantConnectionFunction, grantConnec
 import { ApiScopedLambdaIntegration } from './lambda-integration';
 import { chatLimitsConfig, roomAccessConfig } from './limits';
 import { ChatRouteOptions, WebSocketChatApiProps } from './options';
-import { validateDomainName } from '../core/domain';
+import { validateWebSocketDomain, webSocketDomainAlias } from '../core/domain';
 import { ApiObservability } from '../core/observability';
 import { acknowledge } from '../core/private/acknowledgements';
 import { FunctionHardening, HardenedFunctionSpec, acknowledgeFunctionFindings, hardenedFunctionOptions, hardeningOf } from '../core/private/functions';
@@ -167,13 +167,15 @@ export class WebSocketChatApi extends Construct {
     });
 
     if (props.domain) {
-      validateDomainName(this, 'domain.domainName', props.domain.domainName);
+      validateWebSocketDomain(this, props.domain);
       this.domainName = new apigwv2.DomainName(this, 'Domain', {
         domainName: props.domain.domainName,
         certificate: props.domain.certificate,
         securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
       });
-      new apigwv2.ApiMapping(this, 'Mapping', { api: this.api, domainName: this.domainName, stage: this.stage });
+      const apiMappingKey = props.domain.basePath || undefined;
+      new apigwv2.ApiMapping(this, 'Mapping', { api: this.api, domainName: this.domainName, stage: this.stage, apiMappingKey });
+      if (props.domain.hostedZone) webSocketDomainAlias(this, props.domain.hostedZone, props.domain.domainName, this.domainName);
     }
     for (const fn of [chat, fanOut]) grantConnections(this, fn, this.api, stageName, ['POST']);
     secureLambdaPermissions(this);
