@@ -28,6 +28,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   cdkVersion: CDK_VERSION,
   constructsVersion: CONSTRUCTS_VERSION,
   jsiiVersion: '~6.0.0',
+  // engines: aws-cdk-lib 2.276's own floor (README "Supported Node.js versions"; test/release/engines.test.ts).
+  minNodeVersion: '20.0.0',
 
   // Published names (DESIGN.md: contract).
   publishToPypi: {
