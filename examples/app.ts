@@ -23,7 +23,8 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
-  ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, DeployReadinessCheck, NestedTemplateChecker, PrivateVpcApi, SecuredRestApi, WebSocketChatApi,
+  ApiAuthorization, ApiGatewayAccountLogging, ApiObservability, CacheSize, DeployReadinessCheck, MonetizedApi, NestedTemplateChecker, PrivateVpcApi,
+  SecuredRestApi, WebSocketChatApi,
 } from '../src';
 
 /**
@@ -150,6 +151,35 @@ export class PrivateVpcApiStack extends Stack {
   }
 }
 
+/**
+ * A weather API sold in three tiers (usage plans on the prod stage, by reference): callers authenticate with a JWT
+ * and send their tier's API key in `x-api-key`; `free` cannot call the bulk route (a 0/0 route throttle). Customers
+ * are onboarded at run time through the IAM-authorized admin routes; usage is exported daily to S3.
+ */
+export class MonetizedApiStack extends Stack {
+  public readonly api: MonetizedApi;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.api = new MonetizedApi(this, 'Weather', {
+      authorization: ApiAuthorization.jwt({ issuer: 'https://login.example.com/', audience: ['weather'] }),
+      tiers: [
+        {
+          name: 'free',
+          throttle: { rateLimit: 5, burstLimit: 10 },
+          quota: { limit: 1_000, period: apigateway.Period.MONTH },
+          routeThrottles: { 'GET /forecasts/bulk': { rateLimit: 0, burstLimit: 0 } },
+        },
+        { name: 'basic', throttle: { rateLimit: 50, burstLimit: 100 }, quota: { limit: 100_000, period: apigateway.Period.MONTH } },
+        { name: 'pro', throttle: { rateLimit: 500, burstLimit: 1_000 }, quota: { limit: 10_000_000, period: apigateway.Period.MONTH } },
+      ],
+      observability: { alarmEmails: ['weather-oncall@example.com'] },
+    });
+    this.api.addRoute('GET', '/forecasts', new apigateway.HttpIntegration('https://weather.internal.example.com/forecasts', { proxy: true }));
+    this.api.addRoute('GET', '/forecasts/bulk', new apigateway.HttpIntegration('https://weather.internal.example.com/forecasts/bulk', { proxy: true }));
+  }
+}
+
 /** Adds every stack of the example to `app`. */
 export function buildExample(app: App): Stack[] {
   return [
@@ -157,6 +187,7 @@ export function buildExample(app: App): Stack[] {
     new OrdersApiStack(app, 'ExampleOrdersApi'),
     new ChatStack(app, 'ExampleChat'),
     new PrivateVpcApiStack(app, 'ExamplePrivateApi'),
+    new MonetizedApiStack(app, 'ExampleMonetizedApi'),
   ];
 }
 
