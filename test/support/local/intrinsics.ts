@@ -301,6 +301,17 @@ export class Resolver {
       case 'AWS::ApiGateway::Deployment':
       case 'AWS::ApiGateway::GatewayResponse':
         return { ref: id(6), attributes: { [r.type.endsWith('Authorizer') ? 'AuthorizerId' : 'Id']: id(6) } };
+      // MonetizedApi: usage plans are not enforced locally (README, "Try it"), but functions name them and the report bucket.
+      case 'AWS::ApiGateway::UsagePlan':
+        return { ref: id(6), attributes: { Id: id(6) } };
+      case 'AWS::S3::Bucket': {
+        const name = literal(p.BucketName, () => generatedName(r.stack, r.logicalId, 63).toLowerCase());
+        return { ref: name, attributes: { Arn: `arn:${this.env.partition}:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com` } };
+      }
+      case 'AWS::Events::Rule': {
+        const name = literal(p.Name, () => generatedName(r.stack, r.logicalId, 64));
+        return { ref: name, attributes: { Arn: this.arn('events', `rule/${name}`) } };
+      }
       case 'AWS::WAFv2::WebACL':
         return { ref: id(), attributes: { Arn: this.arn('wafv2', `regional/webacl/${r.logicalId}/${id()}`), Id: id() } };
       default:
