@@ -9,7 +9,7 @@
  * major, and runs jest with it over NODE24_TESTS (bundles must be built: `npx projen bundle`, which
  * `npm test` runs). The whole handlers + authorizers + e2e set took 374 s on one worker on Node.js 24 (all 553 tests
  * passed); the selection keeps every test that runs bundled or handler code and leaves out the synth-heavy and
- * scale tests (the playground's browser test, 50-client rooms, the 1,000-route authorizer map), which exercise
+ * scale tests (the playground's browser test, large rooms, the 1,000-route authorizer map), which exercise
  * the same bundles.
  */
 import * as fs from 'node:fs';
@@ -26,9 +26,10 @@ export const NODE24_TESTS: readonly string[] = [
   'test/authorizers/iam-policy.test.ts',
   'test/authorizers/jwt-validation.test.ts',
   'test/authorizers/jwt-route-policy.test.ts',
+  'test/authorizers/jwt-usage-key.test.ts',
   'test/e2e/jwt-authorizer-bundle.test.ts',
-  'test/e2e/chat-e2e.test.ts',
-  'test/e2e/chat-header-e2e.test.ts',
+  'test/e2e/assembly-chat.test.ts',
+  'test/e2e/assembly-chat-header.test.ts',
   'test/e2e/monetized-bundles.test.ts',
   'test/e2e/assembly-runtime.test.ts',
   'test/e2e/assembly-rest.test.ts',
@@ -41,11 +42,9 @@ export const NODE24_TESTS: readonly string[] = [
 export const NODE24_EXCLUDED: Readonly<Record<string, string>> = {
   'test/authorizers/jwt-route-map.test.ts': '1,000-route synths (29 s); its handler-side parser is covered by test/handlers',
   'test/e2e/playground.test.ts': 'drives Debian chromium against the local fronts (72 s); the same bundles run in assembly-runtime',
-  'test/e2e/chat-fan-out-e2e.test.ts': 'scale test of the chat bundles (45 s); chat-e2e runs them',
-  'test/e2e/assembly-chat.test.ts': '50 clients over the assembly (34 s); chat-e2e and assembly-runtime run the bundles',
-  'test/e2e/assembly-chat-fan-out.test.ts': 'scale test (37 s) of bundles chat-e2e runs',
-  'test/e2e/assembly-chat-large-room.test.ts': 'scale test (40 s) of bundles chat-e2e runs',
-  'test/e2e/assembly-chat-header.test.ts': 'the header variant over the assembly (15 s); chat-header-e2e runs its bundle',
+  'test/e2e/assembly-chat-fan-out.test.ts': 'scale test (37 s) of the chat bundles assembly-chat runs',
+  'test/e2e/assembly-chat-large-room.test.ts': 'scale test (40 s) of the chat bundles assembly-chat runs',
+  'test/e2e/assembly-chat-wiring.test.ts': 'mutates the assembly to prove the local fronts read it; tests the fronts, not the bundles',
 };
 
 /** The paths of `selection` that do not exist (a renamed test must not drop out of the Node.js 24 run silently). */
