@@ -7,12 +7,14 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Ch
 import { DeployReadinessCheck, NestedTemplateChecker } from 'cdk-apigateway-patterns';
 import { ChatStack } from '../lib/chat-stack';
 import { InventoryStack } from '../lib/inventory-stack';
+import { MonetizedStack } from '../lib/monetized-stack';
 import { OrdersStack } from '../lib/orders-stack';
 
 const STACKS: Array<new (app: App, id: string) => Stack> = [
   OrdersStack,
   ChatStack,
   InventoryStack,
+  MonetizedStack,
 ];
 
 const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
