@@ -55,7 +55,7 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
   private readonly builder: RouteBuilder;
   private readonly lambdaVpc?: RestApiPatternBaseProps['lambdaVpc'];
   private readonly invokeGrants: InvokeGrants;
-  private readonly domains: RestDomains;
+  private readonly domainSet: RestDomains;
 
   protected constructor(scope: Construct, id: string, props: RestApiPatternBaseProps) {
     super(scope, id);
@@ -86,7 +86,7 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
     this.stageList.push(this.defaultStage);
     this.stage = this.defaultStage.stage;
     this.invokeGrants = new InvokeGrants(this, () => this.routeTable.routes, this.authorization);
-    this.domains = new RestDomains(this, api, props.endpointType, props.domain, this.defaultStage);
+    this.domainSet = new RestDomains(this, api, props.endpointType, props.domain, this.defaultStage);
     this.node.addValidation({ validate: () => (this.routeTable.size === 0 ? [`${this.node.path}: the API has no route: call addRoute() at least once`] : []) });
   }
 
@@ -105,13 +105,13 @@ export abstract class RestApiPattern extends RestApiPatternMembers {
     return RestStage._addTo(this.stageList, this.stageContext, id, settings, this.routeTable);
   }
 
-  /**
-   * Adds a custom domain (certificate, alias records, TLS policy, mutual TLS) mapping a stage at `basePath` (more with
-   * `domain.addMapping()`), and turns off the default execute-api endpoint.
-   */
+  /** Adds a custom domain mapping a stage at `basePath` (more with `addMapping()`); turns off the execute-api endpoint. */
   public addDomainName(id: string, options: RestDomainOptions): RestDomain {
-    return this.domains.add(id, options, this.defaultStage);
+    return this.domainSet.add(id, options, this.defaultStage);
   }
+
+  /** The custom domains (the `domain` prop's first); map more stages with their `addMapping()`. */
+  public get domains(): RestDomain[] { return this.domainSet.domains; }
 
   /**
    * Adds a route and returns its method.
