@@ -20,7 +20,7 @@ import { Construct, IConstruct } from 'constructs';
 import { APIGATEWAY_READ, allow, apiGatewayArn } from './handlers';
 import { StaticCustomer } from './monetized-api-props';
 import { acknowledge } from '../core/private/acknowledgements';
-import { checkPattern, checkRange, fail } from '../core/private/validation';
+import { checkPattern, checkRange, fail, warn } from '../core/private/validation';
 import { CUSTOMER_ID, KEY_TAGS } from '../runtime/monetized/contract';
 
 /** The static customers a stack may declare unless told otherwise, and at most. */
@@ -135,8 +135,20 @@ export class CustomerKey extends Construct {
   }
 }
 
+/** API Gateway's usage plans per API key (docs/limits.md); the warning comes at 8. */
+export const PLANS_PER_KEY = 10;
+export const PLANS_PER_KEY_WARNING = 8;
+
 /** A key made elsewhere, attached to a tier's plan (no `AWS::ApiGateway::ApiKey` in this stack). */
 export function importKey(scope: Construct, id: string, keyId: string, plan: apigateway.CfnUsagePlan): apigateway.CfnUsagePlanKey {
   if (!Token.isUnresolved(keyId)) checkPattern(scope, 'importKey keyId', keyId, /^[a-z0-9]{1,64}$/, 'must be an API Gateway API key id');
+  // The app's other usage-plan keys of this key: API Gateway refuses a second (plan, key) pair and an 11th plan.
+  const same = scope.node.root.node.findAll()
+    .filter((c): c is apigateway.CfnUsagePlanKey => c instanceof apigateway.CfnUsagePlanKey && c.keyId === keyId);
+  if (same.some((c) => c.usagePlanId === plan.ref)) fail(scope, 'importKey keyId', keyId, 'is already in that tier: API Gateway refuses a second usage-plan key for one plan and key');
+  if (same.length + 1 > PLANS_PER_KEY) fail(scope, 'importKey keyId', keyId, `would be in ${same.length + 1} usage plans: an API key can be in ${PLANS_PER_KEY} at most`);
+  if (same.length + 1 >= PLANS_PER_KEY_WARNING) {
+    warn(scope, 'PlansPerKey', `API key ${keyId} is in ${same.length + 1} usage plans of the app; an API key can be in ${PLANS_PER_KEY} at most (docs/limits.md)`);
+  }
   return new apigateway.CfnUsagePlanKey(scope, id, { keyId, keyType: 'API_KEY', usagePlanId: plan.ref });
 }

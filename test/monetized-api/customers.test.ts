@@ -4,7 +4,8 @@
  * onboarding, imported keys.
  */
 import { CfnParameter, SecretValue } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { addPetRoutes, monetized, planOf, resourcesOf } from './support';
 import { StaticCustomer } from '../../src';
@@ -155,6 +156,22 @@ describe('accessors and imported keys', () => {
       { KeyId: 'k1a2b3c4d5', KeyType: 'API_KEY', UsagePlanId: { Ref: planOf(t, 'basic')[0] } },
     ]);
     expect(() => synth([], (api) => api.importKey('Bad', 'not an id', 'basic'))).toThrow('Test/Api: invalid importKey keyId "not an id": must be an API Gateway API key id');
+  });
+
+  // API Gateway: at most 10 usage plans per API key, and one usage-plan key per (plan, key) pair (docs/limits.md;
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html; aws-cdk#13817).
+  test('a key imported into many tiers warns at 8 plans, fails past 10 and in the same tier twice', () => {
+    const tiers = Array.from({ length: 11 }, (_, i) => ({ name: `t${i}` }));
+    const { stack, api } = monetized({ tiers, onboarding: { enabled: false }, usageReports: { enabled: false } });
+    api.addRoute('GET', '/pets', new apigateway.MockIntegration());
+    for (let i = 0; i < 7; i++) api.importKey(`K${i}`, 'k1a2b3c4d5', `t${i}`);
+    Annotations.fromStack(stack).hasNoWarning('/Test/Api', Match.stringLikeRegexp('usage plans of the app'));
+    api.importKey('K7', 'k1a2b3c4d5', 't7');
+    Annotations.fromStack(stack).hasWarning('/Test/Api', Match.stringLikeRegexp('API key k1a2b3c4d5 is in 8 usage plans of the app; an API key can be in 10 at most'));
+    expect(() => api.importKey('Again', 'k1a2b3c4d5', 't0')).toThrow('Test/Api: invalid importKey keyId "k1a2b3c4d5": is already in that tier');
+    api.importKey('K8', 'k1a2b3c4d5', 't8');
+    api.importKey('K9', 'k1a2b3c4d5', 't9');
+    expect(() => api.importKey('K10', 'k1a2b3c4d5', 't10')).toThrow('Test/Api: invalid importKey keyId "k1a2b3c4d5": would be in 11 usage plans: an API key can be in 10 at most');
   });
 
   test('customerSecret and customerApiKeyId name the static customer\'s resources; unknown ids fail', () => {
