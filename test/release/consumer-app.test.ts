@@ -85,3 +85,23 @@ describe('the fresh app', () => {
     }
   });
 });
+
+describe('the consumer app covers every pattern', () => {
+  // The patterns of the library (README "The patterns" table): each is constructed by one consumer stack.
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const patterns = [...readme.matchAll(/^\| `(\w+)` \| available/gm)].map((m) => m[1]);
+  const consumer = path.join(REPO_ROOT, 'scripts', 'release', 'consumer');
+  const libs = fs.readdirSync(path.join(consumer, 'lib')).map((f) => fs.readFileSync(path.join(consumer, 'lib', f), 'utf8')).join('\n');
+  const app = fs.readFileSync(path.join(consumer, 'bin', 'app.ts'), 'utf8');
+
+  test('every available pattern of the README is constructed in a consumer stack', () => {
+    expect(patterns.length).toBeGreaterThanOrEqual(3);
+    expect(patterns.filter((p) => !libs.includes(`new ${p}(`))).toEqual([]);
+  });
+
+  test('every consumer stack is in the app', () => {
+    const stacks = [...libs.matchAll(/export class (\w+) extends Stack/g)].map((m) => m[1]);
+    expect(stacks.length).toBe(fs.readdirSync(path.join(consumer, 'lib')).length);
+    expect(stacks.filter((s) => !new RegExp(`^\\s+${s},$`, 'm').test(app))).toEqual([]);
+  });
+});
