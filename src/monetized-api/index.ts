@@ -1,3 +1,3 @@
 export * from './monetized-api';
 export * from './monetized-api-props';
-export { TierPlan } from './tiers';
+export { ITierPlan } from './tiers';

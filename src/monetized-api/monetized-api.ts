@@ -12,7 +12,7 @@ import { lookUpUsageKeys } from './authorizer-key';
 import { CustomerKey, DEFAULT_MAX_STATIC_CUSTOMERS, importKey, validateCustomers } from './customers';
 import { MonetizedApiProps, UsageTier } from './monetized-api-props';
 import { MonetizedSettings, resolveSettings } from './settings';
-import { TierPlan, validateTier, warnNearPlanQuota } from './tiers';
+import { ITierPlan, TierPlan, validateTier, warnNearPlanQuota } from './tiers';
 import { MonetizedWiring } from './wiring';
 import { AuthorizationKind } from '../core/authorization';
 import { createEncryptionKey } from '../core/private/encryption';
@@ -128,7 +128,7 @@ export class MonetizedApi extends RestApiPattern {
   }
 
   /** The tiers, in the order they were added. */
-  public get tiers(): TierPlan[] {
+  public get tiers(): ITierPlan[] {
     return [...this.tierPlans];
   }
 
@@ -136,7 +136,7 @@ export class MonetizedApi extends RestApiPattern {
    * Adds a tier: a usage plan on the API's stages (or those the tier names), with its throttle, quota and per-route
    * throttles, cleaned up (stages and keys detached) before CloudFormation deletes it.
    */
-  public addTier(tier: UsageTier): TierPlan {
+  public addTier(tier: UsageTier): ITierPlan {
     validateTier(this, tier, this.tierPlans.map((t) => t.tierName));
     if (tier.productCode !== undefined && !this.settings.marketplace) fail(this, `tier ${tier.name} productCode`, tier.productCode, 'needs the marketplace prop (registration route and metering role)');
     if (tier.productCode !== undefined && this.tierPlans.some((t) => t.tier.productCode === tier.productCode)) {
@@ -150,7 +150,7 @@ export class MonetizedApi extends RestApiPattern {
   }
 
   /** The tier named `name`. */
-  public tier(name: string): TierPlan {
+  public tier(name: string): ITierPlan {
     const found = this.tierPlans.find((t) => t.tierName === name);
     if (!found) fail(this, 'tier', name, `must name a tier of the API (${this.tierPlans.map((t) => t.tierName).join(', ')})`);
     return found;

@@ -70,8 +70,20 @@ export function methodThrottleKey(method: string, path: string): string {
   return `${path}/${method.toUpperCase()}`;
 }
 
-/** One tier: its usage plan, bound to the API's stages by reference. */
-export class TierPlan extends Construct {
+/** A tier of a MonetizedApi: its usage plan, bound to the API's stages by reference. */
+export interface ITierPlan extends IConstruct {
+  /** The tier's name. */
+  readonly tierName: string;
+  /** The usage plan (escape hatch to the L1). */
+  readonly usagePlan: apigateway.CfnUsagePlan;
+  /** The usage plan's id. */
+  readonly usagePlanId: string;
+  /** The tier as declared. */
+  readonly tier: UsageTier;
+}
+
+/** One tier: its usage plan, bound to the API's stages by reference. Internal (the API hands out ITierPlan). */
+export class TierPlan extends Construct implements ITierPlan {
   /** The tier's name. */
   public readonly tierName: string;
   /** The usage plan. */
