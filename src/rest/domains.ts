@@ -14,7 +14,7 @@ import { RestStage } from './rest-stage';
 import { fail } from '../core/private/validation';
 
 export { RestDomain } from './domain';
-export { RestDomainOptions } from './domain-options';
+export type { RestDomainOptions } from './domain-options';
 
 /** The custom domains of one API. */
 export class RestDomains {

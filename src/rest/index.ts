@@ -6,6 +6,7 @@ export { RestStage } from './rest-stage';
 export { StageMetrics } from './stage-metrics';
 export { CacheSize, CacheOptions, StageSettings } from './stage-settings';
 export { CanaryOptions, CanaryRollbackOptions } from './canary-options';
+export { CanaryLogGroups } from './canary-logs';
 export { LambdaAliasIntegration, LambdaAliasIntegrationProps } from './canary-alias-integration';
 export { RestDomain } from './domain';
 export { RestDomainOptions, RestDomainMappingOptions } from './domain-options';

@@ -8,6 +8,7 @@ import { CfnResource, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { grantInvalidateCache, requireAuthorizedCacheInvalidation } from './cache-control';
@@ -119,10 +120,13 @@ export class RestStage {
   public readonly accessLogGroup: logs.ILogGroup;
   /** The log groups of the stage's canary traffic (pre-created for every stage, canary or not). */
   public readonly canaryLogGroups: CanaryLogGroups;
-  /** The canary's metrics, when the stage has a canary. */
-  public readonly canaryMetrics?: CanaryMetrics;
-  /** The canary release (guard, removal, guard alarms, rollback function), when `canary` or `removeCanary` is set. */
-  public readonly canaryRelease?: StageCanaryRelease;
+  /** The alarms on the canary's own traffic that roll it back (empty without a canary or automatic rollback). */
+  public readonly canaryGuardAlarms: cloudwatch.IAlarm[] = [];
+  /** The function that rolls the canary back when a guard alarm enters ALARM, with automatic rollback. */
+  public readonly canaryRollbackFunction?: lambda.IFunction;
+
+  private readonly canaryMetrics?: CanaryMetrics;
+  private readonly canaryRelease?: StageCanaryRelease;
 
   private readonly routes: StageRoute[] = [];
 
@@ -177,6 +181,8 @@ export class RestStage {
         candidateDeploymentId: context.deployments.current.deploymentId,
         metrics: this.canaryMetrics,
       }, settings.canary, settings.removeCanary ?? false);
+      this.canaryGuardAlarms.push(...this.canaryRelease.guardAlarms);
+      this.canaryRollbackFunction = this.canaryRelease.rollbackFunction;
     }
     const stageLevel = cfnStage.methodSettings;
     cfnStage.methodSettings = Lazy.any({

@@ -206,7 +206,8 @@ describe('automatic rollback', () => {
     const { api, resources } = synth(canary10, { observability: { alarms: false } });
     const canaryAlarms = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::CloudWatch::Alarm');
     expect(canaryAlarms).toHaveLength(2);
-    expect(api.defaultStage.canaryRelease!.guardAlarms).toHaveLength(2);
+    expect(api.defaultStage.canaryGuardAlarms).toHaveLength(2);
+    expect(api.defaultStage.canaryRollbackFunction).toBeDefined();
     for (const id of canaryAlarms) expect(resources[id].Properties.AlarmActions).toBeUndefined();
   });
 });

@@ -17,7 +17,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ApiAuthorization, RestApiPatternProps, RestDomainOptions, SecuredRestApi } from '../../src';
+import { ApiAuthorization, SecuredRestApiProps, RestDomainOptions, SecuredRestApi } from '../../src';
 import { complianceFindings, formatFindings } from '../support/compliance';
 import { newStack } from '../support/fixtures';
 
@@ -37,7 +37,7 @@ function certificate(stack: Stack, region = REGION, id = 'Cert'): acm.ICertifica
   return acm.Certificate.fromCertificateArn(stack, id, certArn(region));
 }
 
-function build(stack: Stack, props: Partial<RestApiPatternProps> = {}, id = 'Api') {
+function build(stack: Stack, props: Partial<SecuredRestApiProps> = {}, id = 'Api') {
   const api = new SecuredRestApi(stack, id, { authorization: ApiAuthorization.iam(), ...props });
   api.addRoute('GET', '/orders', new apigateway.HttpIntegration('https://backend.example.com/orders'));
   return api;
@@ -296,8 +296,8 @@ describe('security policy and mutual TLS', () => {
 });
 
 describe('bad input fails at synth time', () => {
-  type Case = [string, (stack: Stack) => Partial<RestApiPatternProps>, string];
-  const domain = (stack: Stack, extra: Partial<RestDomainOptions> = {}): Partial<RestApiPatternProps> =>
+  type Case = [string, (stack: Stack) => Partial<SecuredRestApiProps>, string];
+  const domain = (stack: Stack, extra: Partial<RestDomainOptions> = {}): Partial<SecuredRestApiProps> =>
     ({ domain: { domainName: 'api.example.com', certificate: certificate(stack), ...extra } });
   const cases: Case[] = [
     ['an upper-case domain name', (s) => domain(s, { domainName: 'API.example.com' }),
