@@ -7,7 +7,7 @@
 import { SecretValue, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { TIERS, addPetRoutes, monetized } from './support';
-import { ApiAuthorization, KeyRetirement } from '../../src';
+import { KeyRetirement } from '../../src';
 import { complianceFindings, formatFindings } from '../support/compliance';
 import { newStack } from '../support/fixtures';
 

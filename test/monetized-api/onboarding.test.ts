@@ -117,7 +117,7 @@ describe('the environment contract', () => {
 
 describe('least privilege per handler', () => {
   const { t } = build();
-  const actions = (prefix: string) => statementsOf(t, prefix).flatMap((s) => [].concat(s.Action)).sort();
+  const actions = (prefix: string) => statementsOf(t, prefix).flatMap((s) => ([] as string[]).concat(s.Action)).sort();
 
   test('the admin handler: the table, API keys, and the tier plans\' keys; nothing else', () => {
     expect([...new Set(actions('ApiAdminFunctionRolePolicy'))]).toEqual([

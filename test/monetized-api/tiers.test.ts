@@ -99,7 +99,7 @@ describe('stages', () => {
     const [prod, beta] = [stageLogicalId(t, 'prod'), stageLogicalId(t, 'beta')];
     expect(planOf(t, 'free')[1].Properties.ApiStages.map((s: any) => s.Stage)).toEqual([{ Ref: prod }, { Ref: beta }]);
     expect(planOf(t, 'pro')[1].Properties.ApiStages.map((s: any) => s.Stage)).toEqual([{ Ref: prod }]);
-    expect(api.tier('pro').stagesOf(api.stages).map((s) => s.stageName)).toEqual(['prod']);
+    expect(api.tier('pro').tier.stages).toEqual(['prod']);
   });
 
   test('a tier naming a stage the API does not have fails the synth', () => {
