@@ -312,6 +312,9 @@ export class Resolver {
         const name = literal(p.Name, () => generatedName(r.stack, r.logicalId, 64));
         return { ref: name, attributes: { Arn: this.arn('events', `rule/${name}`) } };
       }
+      // The canary guard (src/runtime/canary/guard.ts) answers its props' PercentTraffic when it is created (docs/canary.md).
+      case 'Custom::ApiCanaryGuard':
+        return { ref: id(), attributes: { PercentTraffic: literal(p.PercentTraffic, () => '0') } };
       case 'AWS::WAFv2::WebACL':
         return { ref: id(), attributes: { Arn: this.arn('wafv2', `regional/webacl/${r.logicalId}/${id()}`), Id: id() } };
       default:
