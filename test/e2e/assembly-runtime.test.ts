@@ -88,3 +88,20 @@ test('invocations caught by the cloud closing fail with Runtime.ExitError (never
   expect(failed.every((o) => 'error' in o && o.error.errorType === 'Runtime.ExitError')).toBe(true);
   expect(await fn.invoke({})).toEqual({ error: { errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining('no execution environment') } });
 }, 120_000);
+
+test('a stage canary (two deployments sharing its traffic) is refused at start, naming it; tolerated, it is listed and the model serves', async () => {
+  // A canary sends percentTraffic of the stage's requests to another deployment:
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/canary-release.html. The fronts serve one model.
+  const canaryApp = () => probeApp((fn) => {
+    const stage = fn.stack.node.findAll().find((c): c is apigateway.CfnStage => c instanceof apigateway.CfnStage)!;
+    stage.addPropertyOverride('CanarySetting', { PercentTraffic: 10 });
+  });
+  await expect(startLocalCloud(canaryApp())).rejects.toThrow(/RuntimeE2E\/.*: the canary \(CanarySetting\) of stage prod is not modelled by the local fronts/);
+  const cloud = await startLocalCloud(canaryApp(), { tolerateUnmodelledMethods: true });
+  try {
+    expect(cloud.overridden).toEqual([expect.stringMatching(/the canary \(CanarySetting\) of stage prod is not modelled: every request is served by the synthesized deployment/)]);
+    expect((await fetch(`${cloud.rest[0].url()}/probe`)).status).toBe(200);
+  } finally {
+    await cloud.close();
+  }
+}, 120_000);

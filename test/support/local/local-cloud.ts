@@ -52,7 +52,10 @@ export interface LocalCloudOptions {
   readonly restPorts?: number[];
   /** Local stand-ins for Cognito user pools and HTTP backends of REST APIs. @default - none */
   readonly rest?: RestFrontOptions;
-  /** REST methods the fronts do not model answer 501 instead of refusing to start. @default false */
+  /**
+   * REST methods the fronts do not model answer 501, and a stage canary is served by the synthesized model (listed
+   * in `overridden`), instead of refusing to start. @default false
+   */
   readonly tolerateUnmodelledMethods?: boolean;
 }
 
@@ -217,6 +220,7 @@ export class LocalCloud implements FrontContext {
       const front = new RestFront(model, this, this.options.rest);
       await front.start(restPorts.shift());
       this.rest.push(front);
+      for (const stage of model.stages) if (stage.canary) this.overridden.push(`${model.resource.stack.path}/${model.resource.logicalId}: ${stage.canary}`);
       this.mapOrigin(`https://${model.apiId}.execute-api.${this.region}.${this.resolver.env.urlSuffix}`, front.origin);
       for (const m of model.methods) {
         const at = `${m.resource.stack.path}/${m.resource.logicalId}`;

@@ -66,6 +66,8 @@ export interface RestStageModel {
   readonly cacheClusterEnabled: boolean;
   readonly methodSettings: RestMethodSetting[];
   readonly variables: Record<string, string>;
+  /** Why the stage's canary is not modelled (only with `tolerate`: every request goes to the synthesized model). */
+  readonly canary?: string;
 }
 
 export interface RestApiModel {
@@ -196,7 +198,15 @@ export function restModel(assembly: CloudAssembly, resolver: Resolver, api: Temp
     gatewayResponses[String(p.ResponseType)] = { statusCode, headers, templates: p.ResponseTemplates ?? {} };
   }
   const stages: RestStageModel[] = of('AWS::ApiGateway::Stage').map((s) => {
-    const p = resolver.resolve(s.stack, s.properties, where(s));
+    // A canary splits a stage's traffic between two deployments; the fronts serve one model (the synthesized one),
+    // so CanarySetting is not even resolved (its values may come from deploy-time custom resources).
+    const { CanarySetting: canarySetting, ...properties } = s.properties;
+    const p = resolver.resolve(s.stack, properties, where(s));
+    const canaryWhat = `the canary (CanarySetting) of stage ${String(p.StageName)}`;
+    if (canarySetting !== undefined && !tolerate) throw new NotModelled(where(s), canaryWhat);
+    const canary = canarySetting !== undefined
+      ? `${canaryWhat} is not modelled: every request is served by the synthesized deployment, with the stage's own variables`
+      : undefined;
     const methodSettings = ((p.MethodSettings ?? []) as any[]).map((ms) => ({
       resourcePath: String(ms.ResourcePath ?? '/*'),
       httpMethod: String(ms.HttpMethod ?? '*'),
@@ -206,7 +216,7 @@ export function restModel(assembly: CloudAssembly, resolver: Resolver, api: Temp
       cachingEnabled: ms.CachingEnabled,
       cacheTtlSeconds: ms.CacheTtlInSeconds !== undefined ? Number(ms.CacheTtlInSeconds) : undefined,
     }));
-    return { name: String(p.StageName), cacheClusterEnabled: Boolean(p.CacheClusterEnabled), methodSettings, variables: p.Variables ?? {} };
+    return { name: String(p.StageName), cacheClusterEnabled: Boolean(p.CacheClusterEnabled), methodSettings, variables: p.Variables ?? {}, canary };
   });
   if (stages.length === 0) throw new NotModelled(where(api), 'a REST API without a stage');
   return { resource: api, apiId, methods, stages, gatewayResponses };
