@@ -11,11 +11,13 @@
  * (src/core/private/access-log-format.ts). Filter syntax:
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ITierPlan } from './tiers';
 import { ApiObservability } from '../core/observability';
+import { QUOTA_METRIC } from '../runtime/monetized/export';
 
 /** The metrics' namespace prefix (the library's own metrics live under `CdkApiGatewayPatterns/`). */
 export const MONETIZED_METRIC_NAMESPACE_PREFIX = 'CdkApiGatewayPatterns/Monetized';
@@ -92,4 +94,36 @@ export function watchRefusals(scope: Construct, watch: RefusalWatch): cloudwatch
   }
   watch.observability.dashboard?.addWidgets(...widgets);
   return alarms;
+}
+
+/** The near-quota alarm fires when a key of the tier has this share of its quota left, or less. */
+export const NEAR_QUOTA_FRACTION = 0.1;
+
+/**
+ * A tier's usage near its quota: the daily export publishes, per plan, the smallest quota left to any key
+ * (QUOTA_METRIC, src/monetized-api/usage-export.lambda.ts, from GetUsage's daily `[used, remaining]` pairs); the
+ * alarm fires at NEAR_QUOTA_FRACTION of the limit or less. Tiers without a quota (or with a token limit) get none.
+ */
+export function watchQuota(observability: ApiObservability, plan: ITierPlan): cloudwatch.IAlarm | undefined {
+  const quota = plan.tier.quota;
+  if (!quota || Token.isUnresolved(quota.limit)) return undefined;
+  const metric = new cloudwatch.Metric({
+    namespace: QUOTA_METRIC.namespace,
+    metricName: QUOTA_METRIC.name,
+    // Powertools Metrics adds the service as a dimension of every metric it publishes.
+    dimensionsMap: { service: QUOTA_METRIC.service, [QUOTA_METRIC.dimension]: plan.usagePlanId },
+    statistic: 'Minimum',
+    period: Duration.days(1),
+  });
+  const threshold = Math.floor(quota.limit * NEAR_QUOTA_FRACTION);
+  const alarm = observability.addAlarm(`Tier${plan.tierName}NearQuota`, metric, {
+    threshold,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+    alarmDescription: `A key of tier ${plan.tierName} has ${threshold} requests or fewer left of its quota of ${quota.limit} per ${quota.period}`,
+  });
+  const title = `Tier ${plan.tierName}: lowest quota left (of ${quota.limit})`;
+  const widget = alarm ? new cloudwatch.AlarmWidget({ title, alarm, width: 8 }) : new cloudwatch.GraphWidget({ title, left: [metric], width: 8 });
+  observability.dashboard?.addWidgets(widget);
+  return alarm;
 }

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { watchRefusals } from './alarms';
+import { watchQuota, watchRefusals } from './alarms';
 import { lookUpUsageKeys } from './authorizer-key';
 import { CustomerKey, DEFAULT_MAX_STATIC_CUSTOMERS, importKey, validateCustomers } from './customers';
 import { MonetizedApiProps, UsageTier } from './monetized-api-props';
@@ -145,6 +145,7 @@ export class MonetizedApi extends RestApiPattern {
     const plan = new TierPlan(this, `Tier${tier.name}`, tier, { api: this.api, stages: () => this.stages, routes: () => this.routes });
     this.tierPlans.push(plan);
     this.wiring.bindTier(plan);
+    if (this.wiring.exportFunction) watchQuota(this.observability, plan);
     warnNearPlanQuota(this);
     return plan;
   }

@@ -99,7 +99,8 @@ describe('scheduled export to S3', () => {
     const s3Mock = mockClient(s3);
     s3Mock.on(PutObjectCommand).resolves({});
     const result = await exportUsage({ ...h.deps, s3 }, { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'time': '2026-03-02T01:00:00Z' });
-    expect(result).toEqual({ range: { start: '2026-03-01', end: '2026-03-01' }, objects: 3, records: 1 });
+    // lowestRemaining: the quota left to the tier's most active key that day (the near-quota alarms' metric).
+    expect(result).toEqual({ range: { start: '2026-03-01', end: '2026-03-01' }, objects: 3, records: 1, lowestRemaining: { planbasic: 958 } });
     const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Key)).toEqual(['billing/tier=basic/date=2026-03-01.jsonl', 'billing/tier=pro/date=2026-03-01.jsonl', 'billing/tier=mp/date=2026-03-01.jsonl']);
     expect(puts[0]).toMatchObject({ Bucket: 'usage-reports', ContentType: 'application/x-ndjson', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/usage' });

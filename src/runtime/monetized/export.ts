@@ -12,7 +12,7 @@ import { HttpError, Log } from './errors';
 import { KeyGateway } from './gateway';
 import { Clock } from './retry';
 import { CustomerStore } from './store';
-import { checkRange, DateWindow, datesOf, formatDate, tierUsage, toJsonLines } from './usage';
+import { checkRange, DateWindow, datesOf, formatDate, tierUsage, toJsonLines, UsageRecord } from './usage';
 
 export interface ExportDependencies {
   readonly config: MonetizedConfig;
@@ -28,6 +28,22 @@ export interface ExportResult {
   readonly range: DateWindow;
   readonly objects: number;
   readonly records: number;
+  /** Per usage plan id: the smallest quota left to any key on the range's last day (plans without a quota absent). */
+  readonly lowestRemaining: Record<string, number>;
+}
+
+/** The metric the export handler publishes from `lowestRemaining` (the construct alarms on it near each quota). */
+export const QUOTA_METRIC = Object.freeze({
+  namespace: 'CdkApiGatewayPatterns/Monetized',
+  service: 'monetized-usage-export',
+  name: 'LowestRemainingQuota',
+  dimension: 'UsagePlanId',
+});
+
+/** The smallest `remaining` of the records of `date`, if any record has one. */
+export function lowestRemaining(records: readonly UsageRecord[], date: string): number | undefined {
+  const left = records.filter((r) => r.date === date && typeof r.remaining === 'number').map((r) => r.remaining as number);
+  return left.length ? Math.min(...left) : undefined;
 }
 
 /** The S3 key of one tier's day. */
@@ -52,8 +68,11 @@ export async function exportUsage(deps: ExportDependencies, event: unknown): Pro
   const range = exportRange(event, deps.clock.now());
   let objects = 0;
   let records = 0;
+  const lowest: Record<string, number> = {};
   for (const tier of deps.config.tiers) {
     const usage = await tierUsage(deps.gateway, deps.store, tier, range);
+    const low = lowestRemaining(usage, range.end);
+    if (low !== undefined) lowest[tier.usagePlanId] = low;
     for (const date of datesOf(range)) {
       const day = usage.filter((r) => r.date === date);
       await deps.s3.send(new PutObjectCommand({
@@ -68,5 +87,5 @@ export async function exportUsage(deps: ExportDependencies, event: unknown): Pro
     }
   }
   deps.log('usage exported', { from: range.start, to: range.end, objects, records });
-  return { range, objects, records };
+  return { range, objects, records, lowestRemaining: lowest };
 }
