@@ -64,68 +64,81 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   const app = new App({ outdir });
   buildExample(app);
   app.synth();
-  const issuer: LocalIssuer = await startLocalIssuer();
-  const backend = ordersBackend();
-  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
-  const backendOrigin = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
-  // Every Cognito user pool the REST authorizers name is served by the local issuer.
-  const userPools: Record<string, LocalUserPool> = {};
-  const ca = fs.readFileSync(issuer.certFile, 'utf8');
-  for (const a of allResources(loadAssembly(outdir), 'AWS::ApiGateway::Authorizer')) {
-    for (const arn of (a.properties.ProviderARNs ?? []) as string[]) userPools[arn] = { issuer: issuer.issuer, jwksUri: issuer.jwksUri, ca };
-  }
-  const cloud = await startLocalCloud(outdir, {
-    extraCaCerts: issuer.certFile,
-    echoLogs: options.echoLogs,
-    webSocketPorts: options.webSocketPort !== undefined ? [options.webSocketPort] : undefined,
-    restPorts: options.restPort !== undefined ? [options.restPort] : undefined,
-    tolerateUnmodelledMethods: true,
-    overrides: [
-      { whenVariable: 'JWT_ISSUER', variables: { JWT_ISSUER: issuer.issuer, JWT_JWKS_URI: issuer.jwksUri }, reason: 'the example\'s issuer is not reachable here: the playground\'s local issuer signs tokens' },
-    ],
-    rest: { userPools, httpBackends: { 'https://orders.internal.example.com': backendOrigin } },
-  });
-  const chat = cloud.webSockets[0];
-  const audience = [...cloud.functions.values()].map((f) => f.definition.environment.JWT_AUDIENCE).find(Boolean) ?? 'chat';
-  const notes = [
-    ...cloud.overridden.map((o) => `override: ${o}`),
-    ...Object.keys(userPools).map((arn) => `override: the Cognito user pool ${arn} is the local issuer ${issuer.issuer} (tokens from /token)`),
-    `override: HTTP backend https://orders.internal.example.com is a local in-memory orders store at ${backendOrigin}`,
-    ...cloud.rest.flatMap((f) => f.model.methods.filter((m) => m.unmodelled).map((m) => `not modelled, answers 501: ${m.httpMethod} ${m.path} (${m.unmodelled})`)),
-    ...cloud.deployed.map((d) => `deploy step run: ${d}`),
-    'not modelled: WAF, usage plans and API keys, IAM caller policies, custom domains, VTL mapping templates, TTL expiry, KMS, CloudWatch logs and alarms (see docs/local-fronts.md)',
-  ];
-  const page = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/config.json') {
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ chatUrl: chat.url(), restUrls: cloud.rest.map((f) => f.url()) }));
-    }
-    if (url.pathname === '/token') {
-      const user = url.searchParams.get('user') ?? '';
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(user)) return void res.writeHead(400).end('user must be 1-64 letters, digits, ".", "_" or "-"');
-      const chatToken = issuer.token(user, { aud: audience, scope: 'chat' });
-      const ordersToken = issuer.token(user, { client_id: 'playground', token_use: 'access', scope: 'orders/read orders/write' });
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ chatToken, ordersToken }));
-    }
-    const file = path.join(PUBLIC, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname).replace(/^([/\\])+/, ''));
-    if (!file.startsWith(PUBLIC) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return void res.writeHead(404).end('not found');
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((r) => page.listen(options.port ?? 8080, '127.0.0.1', r));
-  const pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
-  return {
-    pageUrl,
-    chatUrl: chat.url(),
-    restUrls: cloud.rest.map((f) => f.url()),
-    notes,
-    cloud,
-    close: async () => {
-      page.closeAllConnections();
-      backend.closeAllConnections();
-      await Promise.all([page, backend].map((s) => new Promise<void>((r) => s.close(() => r()))));
-      await cloud.close();
-      await issuer.close();
-      fs.rmSync(outdir, { recursive: true, force: true });
-    },
+  // What has started so far, stopped in reverse order if a later step throws (a failed start must not leave the
+  // issuer, the backend or the fronts listening: a test run would hang on them).
+  const started: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    fs.rmSync(outdir, { recursive: true, force: true });
   };
+  const stopServer = (s: http.Server) => async () => {
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  };
+  try {
+    const issuer: LocalIssuer = await startLocalIssuer();
+    started.push(() => issuer.close());
+    const backend = ordersBackend();
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    started.push(stopServer(backend));
+    const backendOrigin = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    // Every Cognito user pool the REST authorizers name is served by the local issuer.
+    const userPools: Record<string, LocalUserPool> = {};
+    const ca = fs.readFileSync(issuer.certFile, 'utf8');
+    for (const a of allResources(loadAssembly(outdir), 'AWS::ApiGateway::Authorizer')) {
+      for (const arn of (a.properties.ProviderARNs ?? []) as string[]) userPools[arn] = { issuer: issuer.issuer, jwksUri: issuer.jwksUri, ca };
+    }
+    const cloud = await startLocalCloud(outdir, {
+      extraCaCerts: issuer.certFile,
+      echoLogs: options.echoLogs,
+      webSocketPorts: options.webSocketPort !== undefined ? [options.webSocketPort] : undefined,
+      restPorts: options.restPort !== undefined ? [options.restPort] : undefined,
+      tolerateUnmodelledMethods: true,
+      overrides: [
+        { whenVariable: 'JWT_ISSUER', variables: { JWT_ISSUER: issuer.issuer, JWT_JWKS_URI: issuer.jwksUri }, reason: 'the example\'s issuer is not reachable here: the playground\'s local issuer signs tokens' },
+      ],
+      rest: { userPools, httpBackends: { 'https://orders.internal.example.com': backendOrigin } },
+    });
+    started.push(() => cloud.close());
+    const chat = cloud.webSockets[0];
+    const audience = [...cloud.functions.values()].map((f) => f.definition.environment.JWT_AUDIENCE).find(Boolean) ?? 'chat';
+    const notes = [
+      ...cloud.overridden.map((o) => `override: ${o}`),
+      ...Object.keys(userPools).map((arn) => `override: the Cognito user pool ${arn} is the local issuer ${issuer.issuer} (tokens from /token)`),
+      `override: HTTP backend https://orders.internal.example.com is a local in-memory orders store at ${backendOrigin}`,
+      ...cloud.rest.flatMap((f) => f.model.methods.filter((m) => m.unmodelled).map((m) => `not modelled, answers 501: ${m.httpMethod} ${m.path} (${m.unmodelled})`)),
+      ...cloud.deployed.map((d) => `deploy step run: ${d}`),
+      'not modelled: WAF, usage plans and API keys, IAM caller policies, custom domains, VTL mapping templates, TTL expiry, KMS, CloudWatch logs and alarms (see docs/local-fronts.md)',
+    ];
+    const page = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname === '/config.json') {
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ chatUrl: chat.url(), restUrls: cloud.rest.map((f) => f.url()) }));
+      }
+      if (url.pathname === '/token') {
+        const user = url.searchParams.get('user') ?? '';
+        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(user)) return void res.writeHead(400).end('user must be 1-64 letters, digits, ".", "_" or "-"');
+        const chatToken = issuer.token(user, { aud: audience, scope: 'chat' });
+        const ordersToken = issuer.token(user, { client_id: 'playground', token_use: 'access', scope: 'orders/read orders/write' });
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ chatToken, ordersToken }));
+      }
+      const file = path.join(PUBLIC, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname).replace(/^([/\\])+/, ''));
+      if (!file.startsWith(PUBLIC) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return void res.writeHead(404).end('not found');
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
+    });
+    await new Promise<void>((resolve, reject) => page.once('error', reject).listen(options.port ?? 8080, '127.0.0.1', resolve));
+    started.push(stopServer(page));
+    const pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
+    return {
+      pageUrl,
+      chatUrl: chat.url(),
+      restUrls: cloud.rest.map((f) => f.url()),
+      notes,
+      cloud,
+      close: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }

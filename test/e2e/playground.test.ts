@@ -5,6 +5,9 @@
  * example is called too, with the page's token. Set PLAYGROUND_SCREENSHOT=<file.png> to save a screenshot.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
@@ -89,4 +92,21 @@ test('the playground says what it overrides and what is not modelled; its REST A
   expect(await list.json()).toEqual([]);
   expect((await fetch(`${orders}/orders/42`, { headers })).status).toBe(404);
   expect((await fetch(`${orders}/admin/orders/42`, { method: 'DELETE', headers })).status).toBe(501);
+});
+
+test('a start that fails (its page port is taken) rejects and leaves nothing it started listening', async () => {
+  const blocker = http.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const port = (blocker.address() as AddressInfo).port;
+  // Every server the start opens (issuer, backend, fronts, page) goes through net.Server#listen.
+  const listen = jest.spyOn(net.Server.prototype, 'listen');
+  try {
+    await expect(startPlayground({ port })).rejects.toThrow(/EADDRINUSE/);
+    const opened = listen.mock.contexts as net.Server[];
+    expect(opened.length).toBeGreaterThan(3);
+    expect(opened.filter((server) => server.listening).map((server) => server.address())).toEqual([]);
+  } finally {
+    listen.mockRestore();
+    await new Promise<void>((r) => blocker.close(() => r()));
+  }
 });
