@@ -9,7 +9,7 @@ import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { ApiAuthorization, RestApiPattern, SecuredRestApi } from '../../src';
+import { ApiAuthorization, RestApiPattern, RestDomainOptions, SecuredRestApi } from '../../src';
 import { complianceFindings, formatFindings } from '../support/compliance';
 import { newStack } from '../support/fixtures';
 import { REST_PATTERNS } from '../support/rest-patterns';
@@ -19,7 +19,21 @@ const certArn = (region: string) => `arn:aws:acm:${region}:${ACCOUNT}:certificat
 const zoneOf = (s: Stack) => route53.HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
 const route = (api: RestApiPattern) => api.addRoute('GET', '/orders', new apigateway.HttpIntegration('https://backend.example.com/orders'));
 
+const regional = (s: Stack, extra: Partial<RestDomainOptions> = {}): RestDomainOptions => ({
+  domainName: 'api.example.com', certificate: acm.Certificate.fromCertificateArn(s, 'Cert', certArn('eu-west-1')), ...extra,
+});
+
 const configurations: Array<[string, () => Stack]> = [
+  ['REGIONAL root domain with alias records', () => {
+    const s = newStack('Regional', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    route(new SecuredRestApi(s, 'Api', { authorization: ApiAuthorization.iam(), domain: regional(s, { hostedZone: zoneOf(s) }) }));
+    return s;
+  }],
+  ['multi-level base path (ApiGatewayV2::ApiMapping)', () => {
+    const s = newStack('MultiLevel', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    route(new SecuredRestApi(s, 'Api', { authorization: ApiAuthorization.iam(), domain: regional(s, { basePath: 'v1/orders' }) }));
+    return s;
+  }],
   ['EDGE domain with a certificate created in us-east-1', () => {
     const s = newStack('Edge', { env: { account: ACCOUNT, region: 'us-east-1' } });
     route(new SecuredRestApi(s, 'Api', { authorization: ApiAuthorization.iam(), endpointType: apigateway.EndpointType.EDGE, domain: { domainName: 'api.example.com', hostedZone: zoneOf(s) } }));
@@ -53,6 +67,16 @@ describe('compliance of custom-domain configurations', () => {
   test.each(configurations)('%s', (_name, build) => {
     expect(formatFindings(complianceFindings(build()))).toEqual([]);
   });
+});
+
+test('an enhanced SecurityPolicy_* policy is flagged by Control Tower CT.APIGATEWAY.PR.6 and nothing else', () => {
+  // CT.APIGATEWAY.PR.6 requires SecurityPolicy TLS_1_2 on API Gateway domains: hence the SecurityPolicyNotTls12 warning.
+  const s = newStack('Enhanced', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  route(new SecuredRestApi(s, 'Api', {
+    authorization: ApiAuthorization.iam(),
+    domain: regional(s, { securityPolicy: apigateway.SecurityPolicy.TLS13_1_3_2025_09, endpointAccessMode: apigateway.EndpointAccessMode.STRICT }),
+  }));
+  expect(complianceFindings(s).map((f) => `${f.source} ${f.ruleId}`)).toEqual(['ControlTower CT.APIGATEWAY.PR.6']);
 });
 
 test('mutual TLS with a private-CA certificate and no ownership certificate fails the synth', () => {
