@@ -17,7 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ITierPlan } from './tiers';
 import { ApiObservability } from '../core/observability';
-import { QUOTA_METRIC } from '../runtime/monetized/export';
+import { QUOTA_METRIC } from '../runtime/monetized/contract';
 
 /** The metrics' namespace prefix (the library's own metrics live under `CdkApiGatewayPatterns/`). */
 export const MONETIZED_METRIC_NAMESPACE_PREFIX = 'CdkApiGatewayPatterns/Monetized';

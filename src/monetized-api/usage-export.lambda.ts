@@ -5,8 +5,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
+import { QUOTA_METRIC } from '../runtime/monetized/contract';
 import { monetizedDependencies } from '../runtime/monetized/environment';
-import { exportUsage, ExportResult, QUOTA_METRIC } from '../runtime/monetized/export';
+import { exportUsage, ExportResult } from '../runtime/monetized/export';
 
 const logger = new Logger({ serviceName: 'monetized-usage-export' });
 const metrics = new Metrics({ namespace: QUOTA_METRIC.namespace, serviceName: QUOTA_METRIC.service });

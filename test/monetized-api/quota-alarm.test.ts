@@ -9,7 +9,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { addPetRoutes, monetized, planOf, resourcesOf } from './support';
 import { NEAR_QUOTA_FRACTION } from '../../src/monetized-api/alarms';
-import { QUOTA_METRIC, lowestRemaining } from '../../src/runtime/monetized/export';
+import { QUOTA_METRIC } from '../../src/runtime/monetized/contract';
+import { lowestRemaining } from '../../src/runtime/monetized/export';
 
 const record = (date: string, keyId: string, remaining: number | null) => ({ date, tier: 'pro', usagePlanId: 'p1', keyId, customerId: null, used: 1, remaining });
 

@@ -223,3 +223,11 @@ export function tierNamed(config: MonetizedConfig, name: string): TierConfig | u
 export function tierForProduct(config: MonetizedConfig, productCode: string): TierConfig | undefined {
   return config.tiers.find((t) => t.productCode === productCode);
 }
+
+/** The metric the export handler publishes from `lowestRemaining` (the construct alarms on it near each quota). */
+export const QUOTA_METRIC = Object.freeze({
+  namespace: 'CdkApiGatewayPatterns/Monetized',
+  service: 'monetized-usage-export',
+  name: 'LowestRemainingQuota',
+  dimension: 'UsagePlanId',
+});

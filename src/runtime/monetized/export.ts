@@ -32,14 +32,6 @@ export interface ExportResult {
   readonly lowestRemaining: Record<string, number>;
 }
 
-/** The metric the export handler publishes from `lowestRemaining` (the construct alarms on it near each quota). */
-export const QUOTA_METRIC = Object.freeze({
-  namespace: 'CdkApiGatewayPatterns/Monetized',
-  service: 'monetized-usage-export',
-  name: 'LowestRemainingQuota',
-  dimension: 'UsagePlanId',
-});
-
 /** The smallest `remaining` of the records of `date`, if any record has one. */
 export function lowestRemaining(records: readonly UsageRecord[], date: string): number | undefined {
   const left = records.filter((r) => r.date === date && typeof r.remaining === 'number').map((r) => r.remaining as number);
