@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { CustomResourceEvent, Dependencies, KEYS_PER_CALL, PAUSE_BETWEEN_CALLS_MS, handleEvent, patchBatches } from '../../src/runtime/cache-control/logic';
-import { LoopbackCertificate, loopbackCertificate, runChild } from '../support/tls';
+import { LoopbackCertificate, closeAll, cloudFormationResponseServer, listenAll, loopbackCertificate, runChild } from '../support/tls';
 
 function event(overrides: Partial<CustomResourceEvent> = {}): CustomResourceEvent {
   return {
@@ -147,25 +147,11 @@ describe('the built bundle against local stand-ins', () => {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"stageName":"prod"}');
       });
     });
-    cfn = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        cfnResponses.push(JSON.parse(body));
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => apiGateway.listen(0, '127.0.0.1', r));
-    await new Promise<void>((r) => cfn.listen(0, '127.0.0.1', r));
+    cfn = cloudFormationResponseServer(tls, cfnResponses);
+    await listenAll([apiGateway, cfn]);
   });
 
-  afterAll(async () => {
-    for (const s of [apiGateway, cfn]) {
-      s.closeAllConnections();
-      await new Promise<void>((r) => s.close(() => r()));
-    }
-    tls.dispose();
-  });
+  afterAll(() => closeAll([apiGateway, cfn], tls));
 
   test('Create PATCHes the stage through the AWS SDK and PUTs SUCCESS to the response URL', async () => {
     const responseUrl = `https://127.0.0.1:${(cfn.address() as AddressInfo).port}/response?X-Amz-Signature=secret`;

@@ -16,7 +16,7 @@ import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { API_ID, ERRORS_ALARM_ARN, LATENCY_ALARM_ARN, STAGE } from './support/canary-stage';
 import { CANARY_REMOVAL_RESOURCE_TYPE, renderCanaryRemovalProperties, renderCanaryRollbackEnvironment } from '../../src/runtime/canary/contract';
-import { LoopbackCertificate, loopbackCertificate } from '../support/tls';
+import { LoopbackCertificate, closeAll, cloudFormationResponseServer, listenAll, loopbackCertificate } from '../support/tls';
 
 const ASSETS = path.join(__dirname, '..', '..', 'assets', 'rest');
 const NODE_MODULES = path.join(__dirname, '..', '..', 'node_modules');
@@ -84,25 +84,11 @@ describe('the built canary bundles against local stand-ins', () => {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ stageName: STAGE, ...stage }));
       });
     });
-    cfn = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        cfnResponses.push(JSON.parse(body));
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => apiGateway.listen(0, '127.0.0.1', r));
-    await new Promise<void>((r) => cfn.listen(0, '127.0.0.1', r));
+    cfn = cloudFormationResponseServer(tls, cfnResponses);
+    await listenAll([apiGateway, cfn]);
   });
 
-  afterAll(async () => {
-    for (const s of [apiGateway, cfn]) {
-      s.closeAllConnections();
-      await new Promise<void>((r) => s.close(() => r()));
-    }
-    tls.dispose();
-  });
+  afterAll(() => closeAll([apiGateway, cfn], tls));
 
   beforeEach(() => {
     requests.length = 0;
