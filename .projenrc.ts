@@ -100,6 +100,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'playwright-core@^1',
     // Benchmark baseline only (bench/routes.bench.ts); peer aws-cdk-lib ^2.260.0 accepts 2.276.0.
     '@aws-solutions-constructs/aws-apigateway-lambda@2.104.0',
+    // Integration tests (test/integ/*.integ.ts): IntegTest and its assertions; peer aws-cdk-lib ^2.245.0.
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],
 
   gitignore: ['cdk.out/', '.tmp/', 'examples/cdk.out/', 'examples/*.openapi.json', 'bench/results/', 'test-reports/'],
