@@ -102,6 +102,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-solutions-constructs/aws-apigateway-lambda@2.104.0',
     // Integration tests (test/integ/*.integ.ts): IntegTest and its assertions; peer aws-cdk-lib ^2.245.0.
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    // The integration tests' probe signs a throwaway user in (test/integ/probes/signin.js; the Lambda runtime has it).
+    '@aws-sdk/client-cognito-identity-provider@^3',
   ],
 
   gitignore: ['cdk.out/', '.tmp/', 'examples/cdk.out/', 'examples/*.openapi.json', 'bench/results/', 'test-reports/'],
