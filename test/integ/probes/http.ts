@@ -12,9 +12,10 @@
  * time is up: API keys, usage plans and stage updates take effect within seconds, not at once.
  * `repeat: n` sends the request n times (1-200) and `servedBy: 'field'` reads that string field of each JSON body:
  * `served` then lists, sorted, the distinct values seen (which backends answered: a canary's traffic split).
- * Result: { statuses: number[], errors: string[], served: string[][] }, per request: the last status (0 when no
- * response came: DNS, connection, timeout, with the error's code in `errors`). Tokens and key values are never
- * logged or returned.
+ * Result: { statuses: number[], ok: boolean[], errors: string[], served: string[][] }, per request: the last status
+ * (0 when no response came: DNS, connection, timeout, with the error's code in `errors`) and whether it was 2xx
+ * (for "must not get through" expectations, whatever refuses it). Tokens and key values are never logged or
+ * returned.
  */
 import { createHash, createHmac, Hash, Hmac } from 'node:crypto';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
@@ -43,6 +44,7 @@ export interface ProbeRequest {
 /** What the probe returns. */
 export interface ProbeResult {
   readonly statuses: number[];
+  readonly ok: boolean[];
   readonly errors: string[];
   readonly served: string[][];
 }
@@ -182,7 +184,7 @@ async function run(requests: ProbeRequest[], secrets: Secrets, timeoutMs: number
     errors.push(result.error);
     served.push([...seen].sort());
   }
-  return { statuses, errors, served };
+  return { statuses, ok: statuses.map((s) => s >= 200 && s < 300), errors, served };
 }
 
 /** Runs a probe event (see the file's comment). */

@@ -98,6 +98,8 @@ export type ProbeName = 'http' | 'ws' | 'backend';
 export interface ProbeOptions {
   /** Runs the probe inside this VPC (private subnets), for calls that only work from there. */
   readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
   /** Its security groups when in a VPC. */
   readonly securityGroups?: ec2.ISecurityGroup[];
   /** @default 60 seconds */
@@ -121,9 +123,10 @@ export function probeFunction(scope: Construct, id: string, probe: ProbeName, op
     memorySize: 256,
     logGroup,
     vpc: options.vpc,
-    vpcSubnets: options.vpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
+    vpcSubnets: options.vpc ? options.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
     securityGroups: options.securityGroups,
-    environment: options.environment,
+    // PROBE names the handler, so test/integ/snapshots.test.ts can check each invocation's event against it.
+    environment: { ...options.environment, PROBE: probe },
   });
 }
 
