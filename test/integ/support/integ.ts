@@ -26,7 +26,9 @@ import { DeployReadinessCheck } from '../../../src';
  * is tested in test/compliance/).
  */
 export function integApp(): App {
-  const app = new App();
+  // The assertion stack reads the test stack's values through exports ("strong" references, aws-cdk-lib's default,
+  // set explicitly so the synth does not warn): `cdk destroy --all` deletes the importing stack first.
+  const app = new App({ context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
   Validations.of(app).addPlugins(new DeployReadinessCheck());
   return app;
 }
@@ -137,14 +139,19 @@ export function payloadLike(result: Record<string, unknown>): ExpectedResult {
 
 /**
  * Invokes `probe` with `event` when the assertions run and expects its result to hold `result`. The provider's
- * log group of the call is kept a week.
+ * log group of the call is kept a week. `waitFor` re-runs the invocation (a Step Functions waiter) until the
+ * result holds or the time is up: for effects that take minutes, such as an alarm's rollback.
  */
-export function expectProbe(integ: IntegTest, probe: lambda.IFunction, event: Record<string, unknown>, result: Record<string, unknown>): IApiCall {
+export function expectProbe(
+  integ: IntegTest, probe: lambda.IFunction, event: Record<string, unknown>, result: Record<string, unknown>,
+  waitFor?: { totalTimeout: Duration; interval: Duration },
+): IApiCall {
   const call = integ.assertions.invokeFunction({
     functionName: probe.functionName,
     payload: JSON.stringify(event),
     logRetention: logs.RetentionDays.ONE_WEEK,
   });
   call.expect(payloadLike(result));
+  if (waitFor) call.waitForAssertions({ ...waitFor, backoffRate: 1 });
   return call;
 }
