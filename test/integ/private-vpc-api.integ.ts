@@ -14,7 +14,12 @@
  *   only that), the endpoint policy allows this account's APIs, and the API's resource policy allows calls whose
  *   `aws:SourceVpce` is the endpoint (test/private-vpc-api/policy.test.ts evaluates those statements). Retried up to
  *   60 s: the endpoint-specific DNS record is created when the API is associated with the endpoint and may take a
- *   moment to answer (AWS documents no delay; the retry is a margin, not a documented figure);
+ *   moment to answer (AWS documents no delay; the retry is a margin, not a documented figure). The signature covers
+ *   the host name as sent (`{apiId}-{vpceId}...`, no `Host` override): signing over that name is what SigV4 proxies
+ *   for private APIs do (https://github.com/awslabs/aws-sigv4-proxy/issues/212), whereas the other documented form,
+ *   the endpoint's own `vpce-...vpce.amazonaws.com` name with a `Host` header naming the API, is reported to break
+ *   IAM signatures (https://github.com/okigan/awscurl/issues/68), so it is not used; AWS does not document SigV4
+ *   over the endpoint-specific name explicitly, and this test is what checks it;
  * - unsigned: 403, IAM authorization without a signature ("Missing Authentication Token"), which API Gateway
  *   answers before any policy decision;
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html
