@@ -7,9 +7,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { checkEvent as checkHttpEvent } from './probes/http';
 import { probeInvocations } from './support/assembly';
 import { diffSnapshot, integTestNames, normalize, readSnapshot, snapshotOf, synthIntegTest } from './support/snapshot';
-import { checkEvent as checkHttpEvent } from './probes/http';
 
 const names = integTestNames();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-'));

@@ -136,6 +136,14 @@ async function signedHeaders(url: URL, method: string, headers: Record<string, s
   return signed.headers as Record<string, string>;
 }
 
+/** The innermost error code of a failed fetch (`ECONNREFUSED`, `ENOTFOUND`...), else the error's name. */
+function errorCode(err: any): string {
+  for (let e = err, depth = 0; e && depth < 5; e = e.cause ?? e.errors?.[0], depth++) {
+    if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
+  }
+  return String(err?.name ?? 'Error');
+}
+
 interface Once { status: number; error: string; servedBy?: string }
 
 async function once(request: ProbeRequest, secrets: { token?: string; apiKey?: string }, timeoutMs: number, options: ProbeOptions): Promise<Once> {
@@ -158,7 +166,7 @@ async function once(request: ProbeRequest, secrets: { token?: string; apiKey?: s
     }
     return { status: response.status, error: '', servedBy: typeof servedBy === 'string' ? servedBy : undefined };
   } catch (err: any) {
-    return { status: 0, error: String(err?.cause?.code ?? err?.name ?? 'Error') };
+    return { status: 0, error: errorCode(err) };
   }
 }
 
