@@ -1,0 +1,197 @@
+/**
+ * The WebSocket probe (test/integ/probes/ws.ts), run for real against the chat API served locally from its
+ * synthesized assembly (the same local cloud as test/e2e/assembly-chat.test.ts: the bundled authorizer, connection
+ * and message functions, dynalite, the WebSocket front that enforces API Gateway's identity-source rule), with a
+ * local Cognito stand-in for the sign-in whose access tokens the local issuer signs. The probe uses `ws`'s
+ * WebSocket here (Node.js 20 has no global one) and node:http for the handshakes that must be refused.
+ */
+import { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { checkEvent, parseFrame, probe, SocketFactory, subjectOf, withToken, WsProbeOptions } from './probes/ws';
+import { LocalCognito, startLocalCognito } from './support/ws-local';
+import { ChatAssembly, chatJwt, synthesizeChat } from '../e2e/support/chat-assembly';
+import { LocalIssuer, startLocalIssuer } from '../support/local/issuer';
+import { LocalCloud, startLocalCloud } from '../support/local/local-cloud';
+import { WebSocketFront } from '../support/local/websocket-front';
+
+let issuer: LocalIssuer;
+let chat: ChatAssembly;
+let cloud: LocalCloud;
+let front: WebSocketFront;
+let cognito: LocalCognito;
+const webSocket = WebSocket as unknown as SocketFactory;
+
+beforeAll(async () => {
+  issuer = await startLocalIssuer();
+  chat = synthesizeChat('WsProbeChat', { authorization: chatJwt(issuer) });
+  cloud = await startLocalCloud(chat.dir, { extraCaCerts: issuer.certFile });
+  front = cloud.webSockets[0];
+  // chatJwt's audience is `chat`: the stand-in's app client id, which it puts in `aud` as a generic issuer would.
+  cognito = await startLocalCognito((sub, clientId) => issuer.token(sub, { aud: clientId }));
+}, 120_000);
+
+afterAll(async () => {
+  await cognito?.close();
+  await cloud?.close();
+  await issuer?.close();
+});
+
+const options = (extra: Partial<WsProbeOptions> = {}): WsProbeOptions => ({ webSocket, cognito: cognito.client, retryDelayMs: 50, ...extra });
+const signInOf = (pool: LocalCognito) => ({ userPoolId: pool.userPoolId, clientId: pool.clientId });
+const event = (extra: Record<string, unknown> = {}) => ({ url: front.url(), signIn: signInOf(cognito), ...extra });
+
+describe('the ws probe against the local chat front', () => {
+  test('GIVEN 3 clients WHEN they join a room and one sends THEN the 2 others and the sender get it, from the token\'s sub; no token and a bad token are refused with 401', async () => {
+    const calls = cognito.calls.length;
+    const authorizerRuns = front.authorizerInvocations;
+    const result = await probe(event({ clients: 3, room: 'lobby', timeoutMs: 5000 }), options());
+    expect(result).toEqual({
+      clients: 3, connected: 3, joined: 3, received: 2, senderGotEcho: true, fromSender: true, unauthenticated: 401, invalidToken: 401, errors: [],
+    });
+    // API Gateway rule (README "Security model"; test/e2e/assembly-chat.test.ts): a handshake without the identity
+    // source is refused before the authorizer runs; the 3 clients and the bad token reach it.
+    expect(front.authorizerInvocations - authorizerRuns).toBe(4);
+    // One throwaway user: created, given a password, signed in once, deleted; its token is in no result.
+    expect(cognito.calls.slice(calls).map((c) => c.operation)).toEqual(['AdminCreateUser', 'AdminSetUserPassword', 'AdminInitiateAuth', 'AdminDeleteUser']);
+    expect(new Set(cognito.calls.slice(calls).map((c) => c.username)).size).toBe(1);
+    expect(cognito.users.size).toBe(0);
+    expect(JSON.stringify(result)).not.toContain(cognito.issued[cognito.issued.length - 1]);
+  }, 30_000);
+
+  test('GIVEN every post after the joined reply to the non-senders answers 410 WHEN the sender broadcasts THEN the probe reports the missing copies after its timeout, without hanging', async () => {
+    const get = front.faults.get.bind(front.faults);
+    let sender: string | undefined;
+    // The first connection the front accepts is the probe's client 0 (it opens the others once client 0 is open).
+    front.faults.get = (id: string) => {
+      sender ??= [...front.connections.keys()][0];
+      const earlier = front.posts.filter((p) => p.connectionId === id).length;
+      return id !== sender && earlier >= 1 ? [410] : get(id);
+    };
+    try {
+      const started = Date.now();
+      const result = await probe(event({ clients: 3, timeoutMs: 1500 }), options());
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(result).toMatchObject({ connected: 3, joined: 3, received: 0, senderGotEcho: true, unauthenticated: 401, invalidToken: 401 });
+      expect(result.errors).toEqual(['client 1: no broadcast within 1500 ms', 'client 2: no broadcast within 1500 ms']);
+      expect(front.posts.filter((p) => p.status === 410).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      front.faults.get = get;
+    }
+    expect(cognito.users.size).toBe(0);
+  }, 30_000);
+
+  test('GIVEN a sign-in token the API does not accept (wrong audience) THEN no client connects, nothing is sent, the user is still deleted', async () => {
+    const foreign = await startLocalCognito((sub) => issuer.token(sub, { aud: 'someone-else' }));
+    try {
+      const result = await probe(event({ signIn: signInOf(foreign), timeoutMs: 2000 }), options({ cognito: foreign.client }));
+      expect(result).toMatchObject({ connected: 0, joined: 0, received: 0, senderGotEcho: false, fromSender: false });
+      expect(result).toMatchObject({ unauthenticated: 401, invalidToken: 401 });
+      expect(result.errors).toEqual([
+        'client 0: the connection failed (refused or unreachable)',
+        'client 1: the connection failed (refused or unreachable)',
+        'client 0 did not join: no message sent',
+      ]);
+      expect(foreign.users.size).toBe(0);
+    } finally {
+      await foreign.close();
+    }
+  }, 30_000);
+
+  test('GIVEN retrySeconds WHEN the first handshakes fail THEN client 0 is retried until the time is up, and the failure reported once', async () => {
+    const foreign = await startLocalCognito((sub) => issuer.token(sub, { aud: 'someone-else' }));
+    const authorizerRuns = front.authorizerInvocations;
+    try {
+      const retried = event({ signIn: signInOf(foreign), retrySeconds: 1, timeoutMs: 1000 });
+      const result = await probe(retried, options({ cognito: foreign.client, retryDelayMs: 200 }));
+      expect(result.errors.filter((e) => e.startsWith('client 0:'))).toHaveLength(1);
+      // client 0 tried several times (every 200 ms for 1 s), client 1 once, the bad-token handshake once.
+      expect(front.authorizerInvocations - authorizerRuns).toBeGreaterThanOrEqual(5);
+    } finally {
+      await foreign.close();
+    }
+  }, 30_000);
+});
+
+describe('the ws probe against an API that accepts anyone and speaks no chat', () => {
+  let server: WebSocketServer;
+  let url: string;
+  beforeAll(async () => {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
+  });
+  afterAll(async () => {
+    for (const c of server.clients) c.terminate();
+    await new Promise((r) => server.close(r));
+  });
+
+  test('THEN the handshakes that must be refused are reported as accepted (101), and no join happens', async () => {
+    const result = await probe(event({ url, timeoutMs: 1000 }), options());
+    expect(result).toMatchObject({ connected: 2, joined: 0, received: 0, unauthenticated: 101, invalidToken: 101 });
+    expect(result.errors).toEqual(['client 0: no joined reply within 1000 ms', 'client 1: no joined reply within 1000 ms', 'client 0 did not join: no message sent']);
+  }, 15_000);
+
+  test('THEN error frames are reported by code, never by body', async () => {
+    const onConnection = (ws: WebSocket) => ws.on('message', () => ws.send(JSON.stringify({ type: 'error', code: 'RoomForbidden', message: 'secret detail' })));
+    server.on('connection', onConnection);
+    try {
+      const result = await probe(event({ url, timeoutMs: 1000 }), options());
+      expect(result.errors).toContain('client 0: server error RoomForbidden');
+      expect(JSON.stringify(result)).not.toContain('secret detail');
+    } finally {
+      server.off('connection', onConnection);
+    }
+  }, 15_000);
+});
+
+describe('bad events are refused before anyone signs in', () => {
+  const signIn = { userPoolId: 'us-east-1_local', clientId: 'chat' };
+  test.each<[string, unknown, string]>([
+    ['not an object', 'wss://x', 'the event must be an object'],
+    ['no url', { signIn }, 'url must be a wss:// URL'],
+    ['https url', { url: 'https://a.example.com/prod', signIn }, 'url must be wss:// (ws:// only on loopback)'],
+    ['ws off loopback', { url: 'ws://a.example.com/prod', signIn }, 'url must be wss:// (ws:// only on loopback)'],
+    ['a query', { url: 'wss://a.example.com/prod?token=x', signIn }, 'url must have no query, fragment or credentials'],
+    ['no signIn', { url: 'wss://a.example.com/prod' }, 'signIn must be { userPoolId, clientId }'],
+    ['a bad pool id', { url: 'wss://a.example.com/prod', signIn: { userPoolId: 'a b', clientId: 'c' } }, 'signIn.userPoolId must be an id'],
+    ['a bad room', { url: 'wss://a.example.com/prod', signIn, room: 'a/b' }, 'room must be 1-64 letters'],
+    ['1 client', { url: 'wss://a.example.com/prod', signIn, clients: 1 }, 'clients must be an integer from 2 to 10'],
+    ['11 clients', { url: 'wss://a.example.com/prod', signIn, clients: 11 }, 'clients must be an integer from 2 to 10'],
+    ['2.5 clients', { url: 'wss://a.example.com/prod', signIn, clients: 2.5 }, 'clients must be an integer from 2 to 10'],
+    ['a long timeout', { url: 'wss://a.example.com/prod', signIn, timeoutMs: 60_000 }, 'timeoutMs must be an integer from 1000 to 15000'],
+    ['a long retry', { url: 'wss://a.example.com/prod', signIn, retrySeconds: 31 }, 'retrySeconds must be an integer from 0 to 30'],
+    ['a bad token parameter', { url: 'wss://a.example.com/prod', signIn, tokenParameter: 'a&b' }, 'tokenParameter must be a query parameter name'],
+    ['a typo', { url: 'wss://a.example.com/prod', signIn, client: 3 }, 'unknown field(s) client'],
+  ])('%s', async (_name, bad, message) => {
+    expect(() => checkEvent(bad)).toThrow(message);
+    const calls = cognito.calls.length;
+    await expect(probe(bad, options())).rejects.toThrow(message);
+    expect(cognito.calls.length).toBe(calls);
+  });
+
+  test('a good event passes', () => {
+    expect(() => checkEvent({ url: 'wss://a.execute-api.eu-west-1.amazonaws.com/prod', signIn, room: 'r', clients: 10, timeoutMs: 15000, retrySeconds: 30, tokenParameter: 'token' })).not.toThrow();
+  });
+});
+
+describe('pure pieces', () => {
+  test('withToken sets the query parameter, URL-encoded', () => {
+    expect(withToken('wss://a.example.com/prod', 'token', 'a.b+c')).toBe('wss://a.example.com/prod?token=a.b%2Bc');
+  });
+
+  test('subjectOf reads the sub claim of a JWT, undefined otherwise', () => {
+    expect(subjectOf(issuer.token('user-1'))).toBe('user-1');
+    expect(subjectOf('not-a-jwt')).toBeUndefined();
+    expect(subjectOf(`x.${Buffer.from('{"sub":7}').toString('base64url')}.y`)).toBeUndefined();
+  });
+
+  test('parseFrame reads text and binary JSON objects, nothing else', () => {
+    const bytes = Buffer.from('{"type":"joined","room":"r"}');
+    expect(parseFrame('{"type":"joined","room":"r"}')).toEqual({ type: 'joined', room: 'r' });
+    expect(parseFrame(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))).toEqual({ type: 'joined', room: 'r' });
+    expect(parseFrame(new Uint8Array(bytes))).toEqual({ type: 'joined', room: 'r' });
+    expect(parseFrame('[1]')).toBeUndefined();
+    expect(parseFrame('nope')).toBeUndefined();
+    expect(parseFrame(42)).toBeUndefined();
+  });
+});
