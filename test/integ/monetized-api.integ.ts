@@ -7,19 +7,21 @@
  * with GetApiKey), and one route `GET /hello` to the backend probe. Authorization is the bundled JWT authorizer with
  * a throwaway Cognito pool as issuer (MonetizedApi requires an authorization: an API key is not one). The key source
  * is the default HEADER (`x-api-key`). The probe signs a throwaway user in and sends, in order, with the user's token:
- * 1. no API key: 403. A method with `apiKeyRequired` refuses a request without a valid key with 403 (gateway
- *    response API_KEY / INVALID_API_KEY, default status 403: "an invalid API key submitted for a method requiring an
- *    API key"); with HEADER the key is read from `x-api-key`. The token is valid, so the answer is 403 whether API
- *    Gateway checks the key before or after calling the authorizer (the documentation does not state that order).
- *    Repeated until 403 for up to 10 s, only in case a cold authorizer or backend makes the first call time out.
- *    https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+ * 1. no API key: 403. AWS: with API keys required, "API Gateway reads the key and compares it against the keys in
+ *    the usage plan. If there is a match, API Gateway throttles the requests according to the plan's request limit
+ *    and quota. Otherwise, it throws an InvalidKeyParameter exception. As a result, the caller receives a 403
+ *    Forbidden response"; with HEADER the key is read from `X-API-Key` (gateway response API_KEY, default status
+ *    403). The token is valid, so the answer is 403 whether API Gateway checks the key before or after calling the
+ *    authorizer (the documentation does not state that order). Repeated until 403 for up to 10 s, only in case a
+ *    cold authorizer or backend makes the first call time out.
  *    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-key-source.html
+ *    https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
  * 2. the key, until 200 (up to 45 s; the key was created with the test stack, before the assertion stack was
- *    deployed): a new key's membership of its plan takes effect within seconds, not at once; until it does, API
- *    Gateway answers 403 as in 1. Those refusals are not counted against the quota: a key that
- *    is not (yet) in a usage plan of the stage has no quota to count against (a quota is "the maximum number of
- *    requests with a given API key" within a plan). The first 200 is request 1 of 2.
- *    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
+ *    deployed): a new key's membership of its plan may take a few seconds to reach every API Gateway host (eventual
+ *    consistency, not documented as far as we found, hence the retry); until it does, the key matches no key of the
+ *    plan and API Gateway answers 403 as in 1. By the same documented rule those refusals are not counted against
+ *    the quota: only a request whose key matches is throttled "according to the plan's request limit and quota".
+ *    The first 200 is request 1 of 2.
  * 3. the key again, until 200 (up to 10 s, in case one of API Gateway's hosts has not seen the key yet): request 2
  *    of 2, the quota's last.
  * 4. the key again, until 429 (up to 20 s), whose body's `message` is "Limit Exceeded" (gateway response
@@ -33,8 +35,9 @@
  *    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
  *    https://repost.aws/knowledge-center/api-gateway-429-limit
  *    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
- * Not known without deploying (no AWS account here): whether a refused request (the 403s of 1 and 2) is ever counted
- * against a key's quota. If it were, step 3 would answer 429 and the test fail there, which is itself the finding.
+ * Not known without deploying (no AWS account here): the documentation implies, but does not say outright, that a
+ * refused request (the 403s of 1 and 2) is never counted against a key's quota. If one were, step 3 would answer 429
+ * and the test fail there, which is itself the finding.
  * A DAY quota resets at 00:00 UTC: a run across midnight still passes (step 4 retries until 429). Each run creates a
  * fresh key, so its counter starts at zero; `--keep` and a second run against the same stack would fail step 2.
  *
@@ -81,7 +84,11 @@ const users = new IntegUserPool(stack, 'Users');
 const api = new MonetizedApi(stack, 'Api', {
   authorization: ApiAuthorization.jwt({ issuer: users.issuer, audience: [users.client.userPoolClientId] }),
   stage: { stageName: 'integ' },
-  tiers: [{ name: 'trial', throttle: { rateLimit: 10, burstLimit: 20 }, quota: { limit: 2, period: apigateway.Period.DAY } }],
+  tiers: [{
+    name: 'trial',
+    throttle: { rateLimit: 10, burstLimit: 20 },
+    quota: { limit: 2, period: apigateway.Period.DAY },
+  }],
   customers: [{ id: 'integ', tier: 'trial' }],
   onboarding: { enabled: false },
   usageReports: { enabled: false },
