@@ -27,7 +27,14 @@ const tokenFor = (aud: string) => (username: string) => {
   issued.push(token);
   return token;
 };
-const webSocket = WebSocket as unknown as SocketFactory;
+/**
+ * The WebSocket the probe opens clients with: the runtime's global one where it has one (Node.js 22+: the WHATWG
+ * WebSocket the probe uses in Lambda, when this file runs on Node.js 24), else `ws`'s, whose addEventListener API
+ * is the same. Which one ran is in the first test's name.
+ */
+const globalWebSocket = (globalThis as { WebSocket?: SocketFactory }).WebSocket;
+const webSocket = globalWebSocket ?? (WebSocket as unknown as SocketFactory);
+const socketKind = globalWebSocket ? `the global WebSocket of Node.js ${process.versions.node}` : '`ws` (no global WebSocket on this Node.js)';
 
 beforeAll(async () => {
   issuer = await startLocalIssuer();
@@ -48,7 +55,7 @@ const signIn = { userPoolId: 'us-east-1_local', clientId: 'chat' };
 const event = (extra: Record<string, unknown> = {}) => ({ url: front.url(), signIn, ...extra });
 
 describe('the ws probe against the local chat front', () => {
-  test('GIVEN 3 clients WHEN they join a room and one sends THEN the 2 others and the sender get it, from the token\'s sub; no token and a bad token are refused with 401', async () => {
+  test(`with ${socketKind}: GIVEN 3 clients WHEN they join a room and one sends THEN the 2 others and the sender get it, from the token's sub; no token and a bad token are refused with 401`, async () => {
     const calls = cognito.calls.length;
     const authorizerRuns = front.authorizerInvocations;
     const result = await probe(event({ clients: 3, room: 'lobby', timeoutMs: 5000 }), options());
