@@ -100,7 +100,12 @@ export class ApiFirewall extends Construct {
     this.webAclArn = this.webAcl.attrArn;
 
     if (p.logging) {
-      this.logGroup = createFirewallLogging(this, { webAcl: this.webAcl, encryptionKey: props.encryptionKey, retention: p.logRetention });
+      this.logGroup = createFirewallLogging(this, {
+        webAcl: this.webAcl,
+        encryptionKey: props.encryptionKey,
+        retention: p.logRetention,
+        removalPolicy: p.logRemovalPolicy,
+      });
     }
     if (props.associatedResourceArn) this.associate(props.associatedResourceArn);
   }

@@ -40,5 +40,10 @@ export function configureRestApi(scope: Construct, props: RestApiPatternBaseProp
 /** The WAF web ACL the stages are associated with, unless switched off. */
 export function configureFirewall(scope: Construct, props: RestApiPatternBaseProps, observability: ApiObservability): ApiFirewall | undefined {
   if (!(props.firewallEnabled ?? true)) return undefined;
-  return new ApiFirewall(scope, 'Firewall', { ...props.firewall, encryptionKey: observability.encryptionKey, logRetention: observability.logRetention });
+  return new ApiFirewall(scope, 'Firewall', {
+    ...props.firewall,
+    encryptionKey: observability.encryptionKey,
+    logRetention: observability.logRetention,
+    logRemovalPolicy: props.observability?.logRemovalPolicy,
+  });
 }

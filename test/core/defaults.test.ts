@@ -58,6 +58,7 @@ describe('defaults are pure functions', () => {
   test('the documented values', () => {
     expect(firewallDefaults()).toMatchObject({
       webAclScope: 'REGIONAL', rateLimit: 2000, botControl: false, countMode: false, logging: true, logRetention: logs.RetentionDays.ONE_YEAR,
+      logRemovalPolicy: RemovalPolicy.RETAIN,
     });
     expect(firewallDefaults().rateLimitWindow.toSeconds()).toBe(300);
     expect(observabilityDefaults()).toEqual({

@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, Size } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ApiFirewall, ApiFirewallProps, WebAclScope } from '../../src';
@@ -115,6 +115,14 @@ describe('ApiFirewall overrides', () => {
   test('logging can be switched off; a given retention is used', () => {
     expect(build({ logging: false }).template.findResources('AWS::WAFv2::LoggingConfiguration')).toEqual({});
     build({ logRetention: logs.RetentionDays.TWO_YEARS }).template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731 });
+  });
+
+  test('the log group and its key are retained by default; logRemovalPolicy DESTROY deletes both with the stack', () => {
+    const types = ['AWS::Logs::LogGroup', 'AWS::KMS::Key'];
+    const policies = (template: Template) => types.map((t) => Object.values(template.findResources(t))
+      .map((r) => [r.DeletionPolicy, r.UpdateReplacePolicy]));
+    expect(policies(build().template)).toEqual([[['Retain', 'Retain']], [['Retain', 'Retain']]]);
+    expect(policies(build({ logRemovalPolicy: RemovalPolicy.DESTROY }).template)).toEqual([[['Delete', 'Delete']], [['Delete', 'Delete']]]);
   });
 
   test.each([

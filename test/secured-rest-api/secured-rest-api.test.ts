@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -265,6 +265,13 @@ describe('SecuredRestApi overrides', () => {
         ]),
       },
     });
+  });
+
+  test('observability.logRemovalPolicy reaches every log group, the WAF log group included', () => {
+    const { template } = build({ observability: { logRemovalPolicy: RemovalPolicy.DESTROY } });
+    const groups = Object.entries(template().findResources('AWS::Logs::LogGroup'));
+    expect(groups.map(([id]) => id)).toEqual(expect.arrayContaining([expect.stringMatching(/^ApiFirewallLogs/)]));
+    for (const [id, group] of groups) expect([id, group.DeletionPolicy]).toEqual([id, 'Delete']);
   });
 
   test('client certificate and account logging can be switched off', () => {

@@ -70,6 +70,7 @@ export interface FirewallDefaults {
   readonly countMode: boolean;
   readonly logging: boolean;
   readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
   readonly additionalManagedRuleGroups: string[];
   readonly managedRulesInCount: string[];
 }
@@ -84,6 +85,7 @@ export function firewallDefaults(): FirewallDefaults {
     countMode: false,
     logging: true,
     logRetention: defaultLogRetention(),
+    logRemovalPolicy: RemovalPolicy.RETAIN,
     additionalManagedRuleGroups: [],
     managedRulesInCount: [],
   };

@@ -1,10 +1,10 @@
 /**
- * Logging of a web ACL: a KMS-encrypted, retained log group under a name WAF accepts, and the logging configuration
+ * Logging of a web ACL: a KMS-encrypted log group (retained unless told otherwise) under a name WAF accepts, and the logging configuration
  * that redacts credentials.
  *
  * Internal: never exported from the package.
  */
-import { ArnFormat, Aws, Fn, Names, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Fn, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -19,6 +19,8 @@ export interface FirewallLoggingOptions {
   readonly encryptionKey?: kms.IKey;
   /** Retention of the log group. */
   readonly retention: logs.RetentionDays;
+  /** What happens to the log group, and the key created for it, when they leave the stack. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -26,11 +28,18 @@ export interface FirewallLoggingOptions {
  * exists before the logging configuration names it. Returns the log group.
  */
 export function createFirewallLogging(scope: Construct, options: FirewallLoggingOptions): logs.ILogGroup {
-  const key = options.encryptionKey ?? createEncryptionKey(scope, 'Key', { description: `Encrypts the WAF logs of ${scope.node.path}`, allowCloudWatchLogs: true });
+  let key = options.encryptionKey;
+  if (!key) {
+    const created = createEncryptionKey(scope, 'Key', { description: `Encrypts the WAF logs of ${scope.node.path}`, allowCloudWatchLogs: true });
+    // The key goes with its logs, never before them (logs encrypted under a deleted key cannot be read).
+    created.applyRemovalPolicy(options.removalPolicy);
+    key = created;
+  }
   const group = new logs.LogGroup(scope, 'Logs', {
     logGroupName: wafLogGroupName(scope),
     encryptionKey: key,
     retention: options.retention,
+    removalPolicy: options.removalPolicy,
   });
   const config = new wafv2.CfnLoggingConfiguration(scope, 'Logging', {
     resourceArn: options.webAcl.attrArn,

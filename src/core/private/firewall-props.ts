@@ -65,6 +65,7 @@ export function resolveFirewallProps(scope: IConstruct, props: ApiFirewallProps)
     countMode: props.countMode,
     logging: props.logging,
     logRetention: props.logRetention,
+    logRemovalPolicy: props.logRemovalPolicy,
     additionalManagedRuleGroups: props.additionalManagedRuleGroups,
     managedRulesInCount: props.managedRulesInCount,
   });
