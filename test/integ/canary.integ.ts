@@ -51,18 +51,23 @@ const api = new SecuredRestApi(stack, 'Api', {
 });
 api.addRoute('GET', '/which', new LambdaAliasIntegration({ handler: backend, aliases: [live, canary] }));
 
-const probe = probeFunction(stack, 'Probe', 'http', { timeout: Duration.minutes(2) });
+// The assertion provider waits at most 2 minutes for an invocation: 45 s of retries, then 60 requests of about
+// 0.1 s (3 s at most).
+const probe = probeFunction(stack, 'Probe', 'http', { timeout: Duration.seconds(115) });
 api.grantInvoke(probe, { method: 'GET', path: '/which' });
 
 const integ = integTest(app, 'CanaryInteg', [stack]);
 const which = api.stage.urlForPath('/which');
 const split = expectProbe(integ, probe, {
-  requests: [{ url: which, sign: true, expectStatus: 200, retrySeconds: 60, repeat: 60, servedBy: 'alias' }],
+  timeoutMs: 3000,
+  requests: [{ url: which, sign: true, expectStatus: 200, retrySeconds: 45, repeat: 60, servedBy: 'alias' }],
 }, { served: [['canary', 'live']] });
 const broken = expectProbe(integ, probe, {
+  timeoutMs: 3000,
   requests: [{ url: `${which}?fail=canary`, sign: true, repeat: 60, servedBy: 'alias' }],
 }, { served: [['canary', 'live']] });
 const rolledBack = expectProbe(integ, probe, {
+  timeoutMs: 3000,
   requests: [{ url: which, sign: true, repeat: 20, servedBy: 'alias' }],
 }, { statuses: [200], served: [['live']] }, { totalTimeout: Duration.minutes(12), interval: Duration.seconds(30) });
 const latency = integ.assertions.awsApiCall('CloudWatch', 'listMetrics', {

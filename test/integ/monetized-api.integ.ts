@@ -55,30 +55,13 @@
  * CloudWatch role and its policy (retained, as by default: the account setting keeps pointing at the role; IAM roles
  * cost nothing). The WAF web ACL, access and execution logs, alarms and tracing stay on, as by default.
  */
-import { Aspects, Duration, IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import { IConstruct } from 'constructs';
 import { expectProbe, grantReadApiKey, grantSignIn, integApp, integTest, IntegUserPool, probeFunction, signInWith } from './support/integ';
 import { ApiAuthorization, MonetizedApi } from '../../src';
 
-/**
- * A test stack leaves nothing behind: the library retains its KMS keys (data encrypted under a deleted key is lost)
- * and the WAF log group (which `observability.logRemovalPolicy` does not reach); here they go with the stack. The
- * account's API Gateway CloudWatch role stays retained: the account setting keeps pointing at it after the stack.
- */
-class DestroyKeysAndLogs implements IAspect {
-  public visit(node: IConstruct): void {
-    if (node instanceof kms.CfnKey || node instanceof logs.CfnLogGroup) {
-      node.applyRemovalPolicy(RemovalPolicy.DESTROY, { applyToUpdateReplacePolicy: true });
-    }
-  }
-}
-
 const app = integApp();
 const stack = new Stack(app, 'IntegMonetizedApi');
-Aspects.of(stack).add(new DestroyKeysAndLogs());
 const users = new IntegUserPool(stack, 'Users');
 
 const api = new MonetizedApi(stack, 'Api', {

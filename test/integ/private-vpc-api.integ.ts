@@ -55,7 +55,7 @@
  * The stack: `PrivateVpcApi.quickStartVpc` with one Availability Zone (isolated subnet, no NAT gateway, flow logs
  * kept a week), the API with the library's defaults (IAM, WAF web ACL, KMS-encrypted logs, alarms), one GET route to
  * the test backend (Lambda proxy). The library keeps its KMS keys and log groups on `cdk destroy` (RETAIN, as a
- * production API must); in this throwaway stack they are destroyed (KMS keys are scheduled for deletion) so a run
+ * production API must); in this throwaway stack `integTest` destroys them (KMS keys are scheduled for deletion), so a run
  * leaves nothing behind but the account-wide API Gateway CloudWatch role, which the library retains on purpose
  * (other APIs of the account log through it).
  *
@@ -68,7 +68,7 @@
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-vpcconfig.html;
  * 40 minutes is commonly reported, https://npmjs.com/package/serverless-plugin-vpc-eni-cleanup).
  */
-import { Duration, RemovalPolicies, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -98,9 +98,6 @@ const inside = probeFunction(stack, 'Inside', 'http', {
 });
 const outside = probeFunction(stack, 'Outside', 'http');
 for (const probe of [inside, outside]) api.grantInvoke(probe, { method: 'GET', path: '/hello' });
-
-// Throwaway stack: the library's retained KMS keys and log groups go with it (see the comment at the top).
-RemovalPolicies.of(stack).destroy({ applyToResourceTypes: ['AWS::KMS::Key', 'AWS::Logs::LogGroup'] });
 
 const integ = integTest(app, 'PrivateVpcApiInteg', [stack]);
 const throughEndpoint = `${api.vpceInvokeUrl}hello`;

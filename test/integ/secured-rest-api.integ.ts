@@ -17,7 +17,7 @@
  * The WAF web ACL and the cache are on, as by default; the probe sends a User-Agent (the common rule set blocks
  * requests without one).
  */
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { expectProbe, grantSignIn, integApp, integTest, IntegUserPool, probeFunction, signInWith } from './support/integ';
 import { ApiAuthorization, SecuredRestApi } from '../../src';
@@ -38,7 +38,9 @@ api.addRoute('GET', '/cognito', backend, {
 });
 api.addRoute('GET', '/signed', backend, { authorization: ApiAuthorization.iam() });
 
-const probe = probeFunction(stack, 'Probe', 'http');
+// The assertion provider waits at most 2 minutes for an invocation: the retry windows (45 s + 20 s) and the other
+// requests (3 s at most each) stay within it.
+const probe = probeFunction(stack, 'Probe', 'http', { timeout: Duration.seconds(115) });
 grantSignIn(probe, users);
 api.grantInvoke(probe, { method: 'GET', path: '/signed' });
 
@@ -46,14 +48,15 @@ const integ = integTest(app, 'SecuredRestApiInteg', [stack]);
 const url = (path: string) => `${api.stage.urlForPath(path)}`;
 expectProbe(integ, probe, {
   signIn: signInWith(users),
+  timeoutMs: 3000,
   requests: [
-    { url: url('/hello'), token: 'user', expectStatus: 200, retrySeconds: 60 },
+    { url: url('/hello'), token: 'user', expectStatus: 200, retrySeconds: 45 },
     { url: url('/hello'), token: 'none' },
     { url: url('/hello'), token: 'invalid' },
     { url: url('/admin'), token: 'user' },
     { url: url('/cognito'), token: 'user' },
     { url: url('/cognito'), token: 'none' },
-    { url: url('/signed'), sign: true, expectStatus: 200, retrySeconds: 30 },
+    { url: url('/signed'), sign: true, expectStatus: 200, retrySeconds: 20 },
     { url: url('/signed'), token: 'none' },
   ],
 }, { statuses: [200, 401, 401, 403, 200, 401, 200, 403] });

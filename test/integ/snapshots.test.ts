@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkEvent as checkHttpEvent } from './probes/http';
+import { checkEvent as checkWsEvent } from './probes/ws';
 import { probeInvocations } from './support/assembly';
 import { diffSnapshot, integTestNames, normalize, readSnapshot, snapshotOf, synthIntegTest } from './support/snapshot';
 
@@ -32,6 +33,7 @@ function templates(outdir: string): Record<string, any> {
 
 const EVENT_CHECKS: Record<string, (event: unknown) => void> = {
   http: checkHttpEvent,
+  ws: checkWsEvent,
 };
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -88,13 +90,14 @@ describe('snapshot comparison', () => {
     const changed = JSON.parse(JSON.stringify(base));
     changed['S.template.json'].Resources.Fn.Properties.MemorySize = 256;
     changed['S.template.json'].Resources.Topic = { Type: 'AWS::SNS::Topic' };
+    changed['S.template.json'].Resources.Fn.DeletionPolicy = 'Delete';
     expect(diffSnapshot(base, changed)).toEqual([
       'S.template.json: Resources.Topic added (AWS::SNS::Topic)',
-      'S.template.json: Resources.Fn changed (MemorySize)',
+      'S.template.json: Resources.Fn changed (MemorySize, DeletionPolicy)',
     ]);
     expect(diffSnapshot(changed, base)).toEqual([
       'S.template.json: Resources.Topic removed',
-      'S.template.json: Resources.Fn changed (MemorySize)',
+      'S.template.json: Resources.Fn changed (MemorySize, DeletionPolicy)',
     ]);
     const { ['integ.json']: _gone, ...withoutInteg } = base;
     expect(diffSnapshot(base, { ...withoutInteg, 'T.template.json': {} })).toEqual([

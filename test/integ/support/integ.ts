@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import { ExpectedResult, IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, Aws, Duration, RemovalPolicies, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -33,8 +33,18 @@ export function integApp(): App {
   return app;
 }
 
-/** The `IntegTest` of a test: destroys without asking, and retries nothing (a failed deploy is a result). */
+/**
+ * What a test run must not leave behind: the patterns retain their KMS keys, log groups and tables by default (a
+ * user's data), which after a test run would only cost money (a retained key: $1 a month).
+ */
+const DESTROYED_AFTER_A_RUN = ['AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::DynamoDB::Table'];
+
+/**
+ * The `IntegTest` of a test: destroys without asking, and deletes the test stacks' keys, log groups and tables
+ * with them (account-wide settings such as API Gateway's logging role stay: other APIs of the account use them).
+ */
 export function integTest(app: App, id: string, stacks: Stack[]): IntegTest {
+  for (const stack of stacks) RemovalPolicies.of(stack).destroy({ applyToResourceTypes: DESTROYED_AFTER_A_RUN });
   return new IntegTest(app, id, {
     testCases: stacks,
     diffAssets: false,

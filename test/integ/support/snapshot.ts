@@ -111,6 +111,9 @@ export function diffSnapshot(expected: Record<string, unknown>, actual: Record<s
         if (JSON.stringify(x[id]) === JSON.stringify(y[id])) continue;
         const props = new Set([...Object.keys(x[id]?.Properties ?? {}), ...Object.keys(y[id]?.Properties ?? {})]);
         const changed = [...props].filter((p) => JSON.stringify(x[id]?.Properties?.[p]) !== JSON.stringify(y[id]?.Properties?.[p]));
+        // Resource attributes beside Properties: DeletionPolicy, DependsOn, Metadata, Condition...
+        const attributes = new Set([...Object.keys(x[id] ?? {}), ...Object.keys(y[id] ?? {})].filter((k) => k !== 'Properties'));
+        changed.push(...[...attributes].filter((k) => JSON.stringify(x[id]?.[k]) !== JSON.stringify(y[id]?.[k])));
         lines.push(`${file}: ${section}.${id} changed${changed.length ? ` (${changed.join(', ')})` : ''}`);
       }
     }
