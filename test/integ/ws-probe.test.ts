@@ -144,6 +144,19 @@ describe('the ws probe against an API that accepts anyone and speaks no chat', (
     expect(result.errors).toEqual(['client 0: no joined reply within 1000 ms', 'client 1: no joined reply within 1000 ms', 'client 0 did not join: no message sent']);
   }, 15_000);
 
+  test('THEN a client the server closes is reported as closed at once, not after the timeout', async () => {
+    const onConnection = (ws: WebSocket) => ws.on('message', () => ws.close(1011));
+    server.on('connection', onConnection);
+    try {
+      const started = Date.now();
+      const result = await probe(event({ url, timeoutMs: 5000 }), options());
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(result.errors).toEqual(['client 0: closed before joined reply', 'client 1: closed before joined reply', 'client 0 did not join: no message sent']);
+    } finally {
+      server.off('connection', onConnection);
+    }
+  }, 15_000);
+
   test('THEN error frames are reported by code, never by body', async () => {
     const onConnection = (ws: WebSocket) => ws.on('message', () => ws.send(JSON.stringify({ type: 'error', code: 'RoomForbidden', message: 'secret detail' })));
     server.on('connection', onConnection);

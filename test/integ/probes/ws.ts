@@ -23,9 +23,10 @@
  * Tokens are never logged or returned; errors are the probe's own words (no URL, no server text but short codes).
  *
  * Runs on Node.js 24 in Lambda with the global WebSocket (WHATWG API). The constructor is injectable: Node.js 20
- * (jest here) has no global WebSocket and the tests pass the `ws` package's, whose addEventListener API matches
- * what this file uses (open, message with `data` a string for text frames and an ArrayBuffer for binary ones
- * once `binaryType` is 'arraybuffer', error, close with `code`; `send(string)`, `close(code)`).
+ * (jest here) has no global WebSocket and the tests pass the `ws` package's (test/integ/ws-probe.test.ts, which
+ * uses the global one when run on Node.js 24), whose addEventListener API matches what this file uses: open;
+ * message with `data` a string for text frames and an ArrayBuffer for binary ones once `binaryType` is
+ * 'arraybuffer'; error; close with `code`; `send(string)`, `close(code)`.
  */
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
@@ -302,7 +303,8 @@ async function chat(token: string, run: Run): Promise<ChatOutcome> {
     const hasJoined = (c: Client) => c.inbox.some((m) => m.type === 'joined' && m.room === room);
     await until(() => clients.every((c) => hasJoined(c) || c.isClosed()), timeoutMs);
     const members = clients.filter(hasJoined);
-    for (const c of clients.filter((x) => !hasJoined(x))) errors.push(`client ${c.index}: no joined reply within ${timeoutMs} ms`);
+    const missed = (c: Client, what: string) => errors.push(`client ${c.index}: ${c.isClosed() ? `closed before ${what}` : `no ${what} within ${timeoutMs} ms`}`);
+    for (const c of clients.filter((x) => !hasJoined(x))) missed(c, 'joined reply');
     outcome.joined = members.length;
     const sender = members.find((c) => c.index === 0);
     if (!sender) {
@@ -313,7 +315,7 @@ async function chat(token: string, run: Run): Promise<ChatOutcome> {
     const copyOf = (c: Client) => c.inbox.find((m) => m.type === 'message' && m.room === room && m.data === data);
     sender.send({ action: 'sendmessage', data });
     await until(() => members.every((c) => copyOf(c) !== undefined || c.isClosed()), timeoutMs);
-    for (const c of members.filter((x) => !copyOf(x))) errors.push(`client ${c.index}: no broadcast within ${timeoutMs} ms`);
+    for (const c of members.filter((x) => !copyOf(x))) missed(c, 'broadcast');
     const copies = members.map(copyOf).filter((m) => m !== undefined);
     outcome.received = members.filter((c) => c !== sender && copyOf(c)).length;
     outcome.senderGotEcho = copyOf(sender) !== undefined;
