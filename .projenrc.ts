@@ -191,6 +191,17 @@ project.addTask('example', {
   ],
 });
 
+// The integration tests (test/integ/*.integ.ts, README "Integration tests"): compare the snapshots, `--update` them,
+// or `--deploy <name>` one with an AWS account.
+project.addTask('integ', {
+  description: 'Integration tests: compare the snapshots; --update rewrites them; --deploy <name> [--keep] runs one in an AWS account',
+  env: { CDK_VALIDATION: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', TMPDIR: '$(mkdir -p .tmp && cd .tmp && pwd)' },
+  steps: [
+    { spawn: 'bundle' },
+    { exec: 'ts-node --transpile-only --prefer-ts-exts scripts/integ/run.ts', receiveArgs: true },
+  ],
+});
+
 // The local playground: synthesize the example app and serve its chat and REST APIs on 127.0.0.1 against local
 // stand-ins, with a browser chat page (scripts/local, docs/local-fronts.md).
 project.addTask('local', {
