@@ -75,9 +75,10 @@ describe('the ws probe against the local chat front', () => {
   test('GIVEN every post after the joined reply to the non-senders answers 410 WHEN the sender broadcasts THEN the probe reports the missing copies after its timeout, without hanging', async () => {
     const get = front.faults.get.bind(front.faults);
     let sender: string | undefined;
-    // The first connection the front accepts is the probe's client 0 (it opens the others once client 0 is open).
+    const earlierConnections = new Set(front.connections.keys());
+    // The first connection the front accepts now is the probe's client 0 (it opens the others once client 0 is open).
     front.faults.get = (id: string) => {
-      sender ??= [...front.connections.keys()][0];
+      sender ??= [...front.connections.keys()].find((c) => !earlierConnections.has(c));
       const earlier = front.posts.filter((p) => p.connectionId === id).length;
       return id !== sender && earlier >= 1 ? [410] : get(id);
     };
