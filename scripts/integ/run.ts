@@ -56,6 +56,7 @@ function deploy(name: string, keep: boolean): number {
   const commands = deployCommands(outdir, outputsFile);
   const run = (args: string[]) => spawnSync('npx', args, { cwd: root, stdio: 'inherit' }).status ?? 1;
   let status = run(commands.deploy);
+  if (status !== 0) console.log(`${name}: deploy failed (exit ${status}): see the CLI's output above`);
   if (status === 0) {
     const failures = assertionFailures(JSON.parse(fs.readFileSync(outputsFile, 'utf8')));
     for (const f of failures) console.log(`${name}: ${f}`);
