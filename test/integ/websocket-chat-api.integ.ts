@@ -11,8 +11,9 @@
  * - connected 3: the authorizer verifies a Cognito access token (aws-jwt-verify's CognitoJwtVerifier: signature
  *   from the pool's JWKS, issuer, `token_use` access, and the app client id in `client_id`, since access tokens
  *   carry no `aud`), allows `$connect` with principalId = the token's `sub`, and the connection function answers
- *   2xx, which completes the handshake (a `$connect` integration's non-2xx answer refuses it: the connection function
- *   returns 403/429 to refuse, src/runtime/chat/connection.ts). The 3 connections are one user's: the per-user cap is 10 by default.
+ *   2xx, which completes the handshake (a `$connect` integration's non-2xx answer refuses it: the connection
+ *   function returns 403/429 to refuse, src/runtime/chat/connection.ts). The 3 connections are one user's: the
+ *   per-user cap is 10 by default.
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-route-keys-connect-disconnect.html
  *   https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
@@ -24,9 +25,9 @@
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html
  * - unauthenticated 401: a handshake without the `token` query parameter lacks the authorizer's only identity source,
- *   and API Gateway answers 401 without invoking the authorizer (the Authorizer's identitySource: every source must be
- *   present, non-null and non-empty, else 401 without a call; docs/limits.md, README "Security model"; tested on the local
- *   front in test/e2e/assembly-chat.test.ts).
+ *   and API Gateway answers 401 without invoking the authorizer (the Authorizer's identitySource: every source must
+ *   be present, non-null and non-empty, else 401 without a call; docs/limits.md, README "Security model"; tested on
+ *   the local front in test/e2e/assembly-chat.test.ts).
  *   https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-authorizers.html
  * - invalidToken 401: a JWT-shaped token no issuer signed reaches the authorizer, which throws `Unauthorized`. That
  *   a Lambda authorizer's `Unauthorized` error is answered 401 is documented for REST APIs; the WebSocket page says
