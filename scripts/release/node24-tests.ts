@@ -33,10 +33,14 @@ export const NODE24_TESTS: readonly string[] = [
   'test/e2e/monetized-bundles.test.ts',
   'test/e2e/assembly-runtime.test.ts',
   'test/e2e/assembly-rest.test.ts',
+  // The integration tests' probes run in Lambda on nodejs24.x; the WebSocket probe uses Node.js 24's global
+  // WebSocket there (on 20 its tests pass it the `ws` package's).
+  'test/integ/probes.test.ts',
+  'test/integ/ws-probe.test.ts',
 ];
 
 /**
- * Tests of test/authorizers and test/e2e left out of the Node.js 24 run, with the reason; every other test there
+ * Tests of test/authorizers, test/e2e and test/integ left out of the Node.js 24 run, with the reason; every other test there
  * must be in NODE24_TESTS (test/release/node24-tests.test.ts), so a new e2e test is a decision, not an omission.
  */
 export const NODE24_EXCLUDED: Readonly<Record<string, string>> = {
@@ -45,6 +49,8 @@ export const NODE24_EXCLUDED: Readonly<Record<string, string>> = {
   'test/e2e/assembly-chat-fan-out.test.ts': 'scale test (37 s) of the chat bundles assembly-chat runs',
   'test/e2e/assembly-chat-large-room.test.ts': 'scale test (40 s) of the chat bundles assembly-chat runs',
   'test/e2e/assembly-chat-wiring.test.ts': 'mutates the assembly to prove the local fronts read it; tests the fronts, not the bundles',
+  'test/integ/snapshots.test.ts': 'synthesizes the integration-test apps (a CDK app runs on the developer\'s Node.js, not in Lambda)',
+  'test/integ/runner.test.ts': 'the integration-test runner reads stack outputs on the developer\'s machine, not in Lambda',
 };
 
 /** The paths of `selection` that do not exist (a renamed test must not drop out of the Node.js 24 run silently). */

@@ -22,8 +22,8 @@ describe('the Node.js 24 selection', () => {
     expect(missingTestPaths([...NODE24_TESTS, 'test/e2e/renamed.test.ts'])).toEqual(['test/e2e/renamed.test.ts']);
   });
 
-  test('every authorizer and e2e test is either run on 24 or left out with a reason', () => {
-    const all = [...testsIn('test/authorizers'), ...testsIn('test/e2e')].sort();
+  test('every authorizer, e2e and integration test is either run on 24 or left out with a reason', () => {
+    const all = [...testsIn('test/authorizers'), ...testsIn('test/e2e'), ...testsIn('test/integ')].sort();
     const excluded = Object.keys(NODE24_EXCLUDED);
     expect(excluded.filter((f) => NODE24_TESTS.includes(f))).toEqual([]);
     expect(all.filter((f) => !NODE24_TESTS.includes(f) && !excluded.includes(f))).toEqual([]);
