@@ -1,7 +1,7 @@
 /**
  * Integration test: MonetizedApi answers 429 once a tier's quota is used up.
  *
- * Deployed (README "Integration tests": `npx ts-node scripts/integ/run.ts monetized-api --deploy`), the stack is one
+ * Deployed (README "Integration tests": `npx projen integ --deploy monetized-api`), the stack is one
  * MonetizedApi with one tier `trial` (quota 2 requests per DAY, throttle 10 rps / burst 20), one static customer on
  * it (`integ`: API Gateway generates its key; `api.customerApiKeyId('integ')` names it and the probe reads its value
  * with GetApiKey), and one route `GET /hello` to the backend probe. Authorization is the bundled JWT authorizer with

@@ -2,7 +2,7 @@
  * Integration test: PrivateVpcApi answers inside its VPC (200 signed, 403 unsigned) and nothing gets through from
  * outside it.
  *
- * Deployed (README "Integration tests": `npx ts-node scripts/integ/run.ts private-vpc-api --deploy`), two HTTP probes
+ * Deployed (README "Integration tests": `npx projen integ --deploy private-vpc-api`), two HTTP probes
  * call one IAM-authorized route (the API's default authorization) through the endpoint-specific host name
  * `https://{apiId}-{vpceId}.execute-api.{region}.amazonaws.com/integ/` (`api.vpceInvokeUrl`: the endpoint's private
  * DNS is off by default, and that name exists because the endpoint is listed in the API's `VpcEndpointIds`);

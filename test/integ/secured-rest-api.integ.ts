@@ -1,7 +1,7 @@
 /**
  * Integration test: SecuredRestApi answers 200, 401 and 403 by authorization.
  *
- * Deployed (README "Integration tests": `npx ts-node scripts/integ/run.ts secured-rest-api --deploy`), the probe
+ * Deployed (README "Integration tests": `npx projen integ --deploy secured-rest-api`), the probe
  * signs a throwaway Cognito user in and calls the stage:
  * - the bundled JWT authorizer (the API's default, Cognito issuer): 200 with the user's access token; 401 without a
  *   token (API Gateway refuses a request whose identity source is missing before calling the authorizer) and with a

@@ -2,7 +2,7 @@
  * Integration test: WebSocketChatApi delivers a broadcast to every member of a room, and refuses connections
  * without a valid token at `$connect`.
  *
- * Deployed (README "Integration tests": `npx ts-node scripts/integ/run.ts websocket-chat-api --deploy`), the stack is
+ * Deployed (README "Integration tests": `npx projen integ --deploy websocket-chat-api`), the stack is
  * one WebSocketChatApi whose `$connect` is authorized by the bundled JWT authorizer with a throwaway Cognito pool as
  * issuer and its app client as audience, the token read from the `token` query parameter (the default
  * ChatTokenSource.queryString('token')), and the WebSocket probe (test/integ/probes/ws.ts), allowed to sign throwaway
