@@ -11,10 +11,14 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { startAwsStub, AwsStub } from './support/monetized-aws-stub';
+import { ApiAuthorization, MonetizedApi } from '../../src';
 import { FakeApiGateway, FakeClock } from '../handlers/support/monetized-fakes';
 import { createCustomerTable } from '../handlers/support/monetized-setup';
 import { LocalDynamo, startDynalite } from '../support/dynalite';
+import { newStack } from '../support/fixtures';
 import { LoopbackCertificate, loopbackCertificate } from '../support/tls';
 
 const ASSETS = path.join(__dirname, '..', '..', 'assets', 'monetized-api');
@@ -137,6 +141,61 @@ test('usage-export: a scheduled event writes each tier\'s day to S3 as JSON Line
   const object = stub.objects.get('usage-reports/usage/tier=basic/date=2026-03-01.jsonl')!;
   expect(object.body).toContain(`"keyId":"${keyId}","customerId":"acme","used":12,"remaining":988`);
   expect(stub.objects.has('usage-reports/usage/tier=mp/date=2026-03-01.jsonl')).toBe(true);
+});
+
+/**
+ * The metrics an embedded-metric-format log line publishes, read as CloudWatch reads them: each directive of
+ * `_aws.CloudWatchMetrics` names a namespace, dimension sets (names; values are root members) and metrics (values
+ * are root members).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ */
+function emfMetrics(output: string): Array<{ namespace: string; name: string; dimensions: Record<string, string>; value: unknown }> {
+  const metrics = [];
+  for (const line of output.split('\n')) {
+    let doc: any;
+    try { doc = JSON.parse(line); } catch { continue; }
+    for (const directive of doc?._aws?.CloudWatchMetrics ?? []) {
+      for (const set of directive.Dimensions as string[][]) {
+        for (const m of directive.Metrics as Array<{ Name: string }>) {
+          const dimensions = Object.fromEntries(set.map((d) => [d, doc[d]]));
+          metrics.push({ namespace: directive.Namespace, name: m.Name, dimensions, value: doc[m.Name] });
+        }
+      }
+    }
+  }
+  return metrics;
+}
+
+test('usage-export publishes the quota metric exactly as the near-quota alarm reads it (namespace, name, whole dimension set)', async () => {
+  // CloudWatch treats each combination of dimensions as a separate metric: an alarm sees a published value only when
+  // its namespace, name and every dimension name and value match.
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension
+  const keyId = [...stub.fake.keys.values()].find((k) => k.name === 'bundle-acme.1')!.id;
+  stub.fake.setUsage('planbasic', keyId, '2026-03-01', 12, 988);
+  const scheduled = { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'time': '2026-03-02T01:00:00Z' };
+  const { output } = await invoke('usage-export', scheduled, { REPORT_BUCKET: 'usage-reports' });
+  const published = emfMetrics(output).filter((m) => m.name === 'LowestRemainingQuota');
+  expect(published).toContainEqual(expect.objectContaining({ dimensions: expect.objectContaining({ UsagePlanId: 'planbasic' }), value: 988 }));
+
+  const stack = newStack();
+  const api = new MonetizedApi(stack, 'Api', {
+    authorization: ApiAuthorization.iam(),
+    tiers: [{ name: 'basic', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 1000, period: apigateway.Period.MONTH } }],
+  });
+  api.addRoute('GET', '/x', new apigateway.HttpIntegration('https://backend.example.com/x'));
+  const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'LowestRemainingQuota' } }));
+  expect(alarms).toHaveLength(1);
+  const alarm = alarms[0].Properties;
+  const planDimension = alarm.Dimensions.find((d: { Name: string }) => d.Name === 'UsagePlanId');
+  expect(planDimension.Value).toEqual({ Ref: expect.stringMatching(/Plan/) });
+  // The bundle's line for plan P: the alarm's literal dimensions, with the plan's id for its Ref.
+  const line = published.find((m) => m.dimensions.UsagePlanId === 'planbasic')!;
+  const expected = Object.fromEntries(alarm.Dimensions.map((d: { Name: string; Value: unknown }) => [d.Name, d === planDimension ? 'planbasic' : d.Value]));
+  expect({ namespace: line.namespace, name: line.name, dimensions: line.dimensions }).toEqual({
+    namespace: alarm.Namespace,
+    name: alarm.MetricName,
+    dimensions: expected,
+  });
 });
 
 test('marketplace-registration: the buyer token is resolved and the buyer gets a key with its customerId in the product\'s tier', async () => {
