@@ -10,8 +10,12 @@ import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { renderRouteConfig } from '../../src/runtime/jwt/routes';
 import { AUDIENCE, ISSUER, claims, requestEvent, rsaKey, sign } from '../handlers/support/jwt';
+import { createCustomerTable } from '../handlers/support/monetized-setup';
+import { LocalAws, startLocalAws } from '../support/aws-local';
+import { LocalDynamo, startDynalite } from '../support/dynalite';
 import { evaluate } from '../support/iam-policy';
 import { LoopbackCertificate, loopbackCertificate, runChild } from '../support/tls';
 
@@ -50,7 +54,7 @@ afterAll(async () => {
  * Invokes the bundle's handler once per event in one child process (asynchronously, so this process keeps
  * serving the JWKS while the child fetches it); returns each outcome and what the handler logged for it.
  */
-function invoke(events: unknown[]): Promise<Array<{ ok?: any; err?: string; logs: unknown[][] }>> {
+function invoke(events: unknown[], env: Record<string, string> = {}): Promise<Array<{ ok?: any; err?: string; logs: unknown[][] }>> {
   const script = `
     const logs = [];
     for (const level of ['debug', 'info', 'warn', 'error', 'log']) console[level] = (...args) => logs.push(args);
@@ -70,6 +74,7 @@ function invoke(events: unknown[]): Promise<Array<{ ok?: any; err?: string; logs
     JWT_JWKS_URI: jwksUri,
     JWT_ROUTES_FILE: path.join(routesDir, 'routes.json'),
     EVENTS: JSON.stringify(events),
+    ...env,
   });
 }
 
@@ -127,4 +132,58 @@ test('a misconfigured authorizer fails closed, also when its route file is missi
     });
     expect(child.stdout.trim().split('\n').pop()).toBe('ERR:Unauthorized');
   }
+});
+
+describe('usage key lookup (MonetizedApi with the AUTHORIZER key source), built bundle against dynalite and API Gateway', () => {
+  // API Gateway meters a request under the usage plan of the key the authorizer returns as usageIdentifierKey
+  // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-key-source.html). The bundle reads the
+  // customer record from the table and the key's value with GetApiKey, through the SDK's endpoint variables.
+  const TABLE = 'usage-key-customers';
+  const VALUE = 'AcmeKeyValue0123456789abcdef';
+  let dynamo: LocalDynamo;
+  let gateway: LocalAws;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    await createCustomerTable(dynamo.client, TABLE);
+    for (const [id, status, keyId] of [['acme', 'ACTIVE', 'k1acme'], ['gone', 'REVOKED', 'k2gone']]) {
+      await dynamo.client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: `CUSTOMER#${id}` }, status: { S: status }, keyId: { S: keyId } } }));
+    }
+    gateway = await startLocalAws({ apiKeys: { k1acme: VALUE, k2gone: 'GoneKeyValue0123456789abcdef' } });
+    env = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_API_GATEWAY: gateway.endpoint,
+      JWT_USAGE_KEY_CLAIM: 'sub',
+      JWT_USAGE_KEY_TABLE: TABLE,
+    };
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await dynamo?.close();
+  });
+
+  test('an active customer\'s key is the usageIdentifierKey of the Allow; a revoked or unknown customer is denied; the value is never logged', async () => {
+    const results = await invoke(['acme', 'gone', 'nobody'].map((sub) => requestEvent(`Bearer ${sign(claims({ sub }), key)}`, 'GET', '/orders')), env);
+    expect(results[0].ok).toMatchObject({ principalId: 'acme', usageIdentifierKey: VALUE });
+    expect(evaluate(results[0].ok.policyDocument, 'execute-api:Invoke', `${BASE}GET/orders`)).toBe('Allow');
+    for (const r of results.slice(1)) {
+      expect(r.ok.usageIdentifierKey).toBeUndefined();
+      expect(evaluate(r.ok.policyDocument, 'execute-api:Invoke', `${BASE}GET/orders`)).toBe('Deny');
+    }
+    expect(gateway.calls.filter((c) => c === 'GetApiKey')).toHaveLength(1);
+    expect(JSON.stringify(results.map((r) => r.logs))).not.toContain(VALUE);
+  });
+
+  test('a table it cannot read fails the request (API Gateway answers 500), never allows it', async () => {
+    const [result] = await invoke([requestEvent(`Bearer ${sign(claims({ sub: 'acme' }), key)}`, 'GET', '/orders')], { ...env, JWT_USAGE_KEY_TABLE: 'no-such-table' });
+    expect(result.ok).toBeUndefined();
+    expect(result.err).toBeDefined();
+    expect(result.err).not.toBe('Unauthorized');
+  });
 });

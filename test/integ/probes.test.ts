@@ -9,7 +9,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { aliasOf, handler as backend } from './probes/backend';
 import { checkEvent, INVALID_TOKEN, probe } from './probes/http';
 import { drawPassword, withUser } from './probes/signin';
-import { LocalAws, startLocalAws } from './support/aws-local';
+import { LocalAws, startLocalAws } from '../support/aws-local';
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
 

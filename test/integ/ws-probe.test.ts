@@ -8,8 +8,8 @@
 import { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { checkEvent, parseFrame, probe, SocketFactory, subjectOf, withToken, WsProbeOptions } from './probes/ws';
-import { LocalAws, startLocalAws } from './support/aws-local';
 import { ChatAssembly, chatJwt, synthesizeChat } from '../e2e/support/chat-assembly';
+import { LocalAws, startLocalAws } from '../support/aws-local';
 import { LocalIssuer, startLocalIssuer } from '../support/local/issuer';
 import { LocalCloud, startLocalCloud } from '../support/local/local-cloud';
 import { WebSocketFront } from '../support/local/websocket-front';

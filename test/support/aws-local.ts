@@ -1,5 +1,5 @@
 /**
- * Local stand-ins for the AWS APIs the integration-test probes call, so the probes run for real here:
+ * Local stand-ins for Cognito and API Gateway key reads (the integration-test probes, the JWT authorizer bundle):
  * - Amazon Cognito user pools (awsJson1_1: POST / with `X-Amz-Target: AWSCognitoIdentityProviderService.<Op>`):
  *   AdminCreateUser, AdminSetUserPassword, AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH), AdminDeleteUser, with the
  *   error shapes Cognito answers (`__type` UsernameExistsException, UserNotFoundException, NotAuthorizedException).
@@ -16,6 +16,8 @@ const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' 
 
 /** A started stand-in: its calls (operation names, in order), its clients, and `close()`. */
 export interface LocalAws {
+  /** `http://127.0.0.1:<port>`, for the SDK's endpoint variables (AWS_ENDPOINT_URL_API_GATEWAY...) in a child process. */
+  readonly endpoint: string;
   readonly calls: string[];
   /** Users by pool/name with their password (the stand-in's own state). */
   readonly users: Map<string, { password?: string }>;
@@ -101,6 +103,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clientConfig = { endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 };
   return Object.assign(state, {
+    endpoint,
     cognito: new CognitoIdentityProviderClient(clientConfig),
     apiGateway: new APIGatewayClient(clientConfig),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
