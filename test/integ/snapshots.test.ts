@@ -59,6 +59,21 @@ describe.each(names)('integration test %s', (name) => {
     expect(annotations).toEqual([]);
   });
 
+  test('leaves behind only the account\'s API Gateway logging setting (README "Integration tests"), no protected table', () => {
+    // CloudFormation keeps a resource whose DeletionPolicy is Retain (or RetainExceptOnCreate, or Snapshot, which
+    // keeps a snapshot) when the stack is deleted, and cannot delete a table with deletion protection on.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+    const kept: string[] = [];
+    for (const [file, template] of Object.entries(templates(assembly(name)))) {
+      for (const [id, r] of Object.entries<any>(template.Resources ?? {})) {
+        const stays = r.DeletionPolicy !== undefined && r.DeletionPolicy !== 'Delete';
+        if (stays && !id.startsWith('ApiGatewayAccountLogging')) kept.push(`${file} ${id} (${r.Type}): DeletionPolicy ${r.DeletionPolicy}`);
+        if (r.Type === 'AWS::DynamoDB::Table' && r.Properties?.DeletionProtectionEnabled) kept.push(`${file} ${id}: deletion protection`);
+      }
+    }
+    expect(kept).toEqual([]);
+  });
+
   test('asserts something: every assertion writes an AssertionResults output of the assertion stack', () => {
     const integ = JSON.parse(fs.readFileSync(path.join(assembly(name), 'integ.json'), 'utf8'));
     const cases = Object.values(integ.testCases) as { assertionStackName: string }[];
