@@ -14,6 +14,7 @@ import {
   lambdaEnvironmentSize,
   lambdaResourcePolicySize,
   logGroupKeyAccess,
+  methodResponse,
   queueDelivery,
   reservedConcurrency,
   restApiPolicySize,
@@ -37,6 +38,7 @@ const RULES: readonly DeployRule[] = [
   retainedFixedName,
   reservedConcurrency,
   restCacheKey,
+  methodResponse,
   executionLogGroup,
   apiGatewayNestedStackOrder,
 ];
@@ -58,9 +60,9 @@ export interface DeployReadinessCheckProps {
  * characters, Lambda resource policy 20 KB), resources named by string that must be created first (stage route
  * settings), service principals that must be allowed where a service delivers (alarms to SNS, SNS and
  * EventBridge to SQS, CloudWatch Logs and dead-letter queues to KMS keys), retained resources with fixed names,
- * reserved concurrency, REST cache keys, execution-log groups, and API Gateway's control-plane rates across
- * nested stacks. It reads the synthesized templates, nested ones included. docs/deploy-readiness.md lists each
- * rule with its AWS source.
+ * reserved concurrency, REST cache keys, integration responses without their method response, execution-log groups,
+ * and API Gateway's control-plane rates across nested stacks. It reads the synthesized templates, nested ones
+ * included. docs/deploy-readiness.md lists each rule with its AWS source.
  *
  * Findings fail the synth; acknowledge one on the resource (or a parent construct) with
  * `Validations.of(resource).acknowledge({ id: 'DeployReadiness::<rule id>', reason })`.

@@ -114,6 +114,9 @@ export function exportOpenApi(
         403: { $ref: '#/components/responses/Error' },
         429: { $ref: '#/components/responses/Error' },
         500: { $ref: '#/components/responses/Error' },
+        // The route's own method responses (a non-proxy integration's status codes), where not listed above.
+        ...Object.fromEntries((route.options.methodResponses ?? []).map((r) => [r.statusCode, { description: `HTTP ${r.statusCode}` }])
+          .filter(([code]) => !['200', '400', '401', '403', '429', '500'].includes(code as string))),
       },
     };
     if (info.awsExtensions) Object.assign(operation, operationExtensions(route));

@@ -56,6 +56,7 @@ export class RouteBuilder {
       requestParameters: Object.keys(requestParameters).length ? requestParameters : undefined,
       requestValidator: model ? validators.body : validators.params,
       requestModels: model ? { 'application/json': model } : undefined,
+      methodResponses: options.methodResponses,
     });
     if (cache.keyParameters.length) {
       (method.node.defaultChild as apigateway.CfnMethod).addPropertyOverride('Integration.CacheKeyParameters', cache.keyParameters);

@@ -76,6 +76,14 @@ export interface RouteOptions {
    * @default - derived from method and path, e.g. `getOrdersById`
    */
   readonly operationName?: string;
+  /**
+   * The method's responses, by status code. A non-proxy integration (`MockIntegration`, an AWS service integration,
+   * an `HttpIntegration` without `proxy`) needs one for every status code its integration responses map to: API
+   * Gateway refuses an integration response that has none (deploy-readiness rule
+   * `MethodResponseForIntegrationResponse`). Proxy integrations pass the backend's response through and need none.
+   * @default - none
+   */
+  readonly methodResponses?: apigateway.MethodResponse[];
 }
 
 /** The HTTP methods a route may use. */
@@ -133,6 +141,14 @@ export function validateRoute(scope: IConstruct, method: string, path: string, o
   }
   checkLength(scope, prop('operationName'), options.operationName, { min: 1, max: 128 });
   checkPattern(scope, prop('operationName'), options.operationName, OPERATION_NAME, 'must be an identifier (letters, digits, _)');
+  const codes = new Set<string>();
+  for (const response of options.methodResponses ?? []) {
+    checkPattern(scope, prop(`route ${m} ${path} methodResponses`), response.statusCode, /^[1-5]\d\d$/, 'status codes must be 3 digits, 100-599');
+    if (!Token.isUnresolved(response.statusCode) && codes.has(response.statusCode)) {
+      fail(scope, prop(`route ${m} ${path} methodResponses`), response.statusCode, 'each status code at most once');
+    }
+    codes.add(response.statusCode);
+  }
   validateThrottle(scope, prop(`route ${m} ${path} throttle`), options.throttle);
   validateCacheTtl(scope, prop(`route ${m} ${path} cache.ttl`), options.cache?.ttl);
   for (const key of options.cache?.keyParameters ?? []) {

@@ -31,6 +31,15 @@ function api() {
 }
 
 describe('OpenAPI export', () => {
+  test('a route\'s own method responses are listed beside the common ones, once each', () => {
+    const stack = newStack();
+    const a = new SecuredRestApi(stack, 'Api', { authorization: ApiAuthorization.iam() });
+    a.addRoute('GET', '/ping', new apigateway.MockIntegration(), { methodResponses: [{ statusCode: '200' }, { statusCode: '404' }, { statusCode: '302' }] });
+    const responses = a.toOpenApi().paths['/ping'].get.responses;
+    expect(Object.keys(responses).sort()).toEqual(['200', '302', '400', '401', '403', '404', '429', '500']);
+    expect([responses['200'], responses['404']]).toEqual([{ description: 'Success' }, { description: 'HTTP 404' }]);
+  });
+
   test('operations, parameters, schemas, security and API keys', () => {
     const doc = api().toOpenApi({ version: '2.0.0', serverUrl: 'https://api.example.com' });
     expect(doc.openapi).toBe('3.0.3');

@@ -16,5 +16,6 @@ export * from './dead-letter-queue-access';
 export * from './retained-fixed-name';
 export * from './reserved-concurrency';
 export * from './rest-cache-key';
+export * from './method-response';
 export * from './execution-log-group';
 export * from './nested-stack-api-order';
