@@ -17,6 +17,6 @@ export class InventoryStack extends Stack {
     this.api.addRoute('GET', '/health', new apigateway.MockIntegration({
       requestTemplates: { 'application/json': '{"statusCode": 200}' },
       integrationResponses: [{ statusCode: '200', responseTemplates: { 'application/json': '{"status":"ok"}' } }],
-    }));
+    }), { methodResponses: [{ statusCode: '200' }] });
   }
 }
