@@ -17,11 +17,11 @@
  * (for "must not get through" expectations, whatever refuses it). Tokens and key values are never logged or
  * returned.
  */
-import { createHash, createHmac, Hash, Hmac } from 'node:crypto';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { withUser } from './signin';
+import { Sha256 } from '../../support/sha256';
 
 /** A JWT-shaped token that no issuer signed. */
 export const INVALID_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9iZSJ9.aW52YWxpZA';
@@ -90,23 +90,6 @@ async function apiKeyValue(apiKeyId: unknown, options: ProbeOptions): Promise<st
   const key = await client.send(new GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true }));
   if (!key.value) throw new Error('the API key has no value');
   return key.value;
-}
-
-/** SHA-256 (and HMAC-SHA-256 with a secret) for the SigV4 signer, from node:crypto. */
-type Bytes = string | ArrayBuffer | ArrayBufferView;
-const toBuffer = (data: Bytes): string | Buffer => (typeof data === 'string' ? data
-  : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data));
-class Sha256 {
-  private hash: Hash | Hmac;
-  private readonly secret?: string | Buffer;
-  constructor(secret?: Bytes) {
-    this.secret = secret === undefined ? undefined : toBuffer(secret);
-    this.hash = this.fresh();
-  }
-  update(data: Bytes): void { this.hash.update(toBuffer(data)); }
-  async digest(): Promise<Uint8Array> { return new Uint8Array(this.hash.digest()); }
-  reset(): void { this.hash = this.fresh(); }
-  private fresh(): Hash | Hmac { return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret); }
 }
 
 /** The function's own credentials: Lambda sets them in the environment. */
