@@ -11,10 +11,11 @@ import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { AwsStub, startAwsStub } from './support/monetized-aws-stub';
 import { renderRouteConfig } from '../../src/runtime/jwt/routes';
 import { AUDIENCE, ISSUER, claims, requestEvent, rsaKey, sign } from '../handlers/support/jwt';
+import { FakeApiGateway, FakeClock } from '../handlers/support/monetized-fakes';
 import { createCustomerTable } from '../handlers/support/monetized-setup';
-import { LocalAws, startLocalAws } from '../support/aws-local';
 import { LocalDynamo, startDynalite } from '../support/dynalite';
 import { evaluate } from '../support/iam-policy';
 import { LoopbackCertificate, loopbackCertificate, runChild } from '../support/tls';
@@ -141,16 +142,19 @@ describe('usage key lookup (MonetizedApi with the AUTHORIZER key source), built 
   const TABLE = 'usage-key-customers';
   const VALUE = 'AcmeKeyValue0123456789abcdef';
   let dynamo: LocalDynamo;
-  let gateway: LocalAws;
+  let gateway: AwsStub;
   let env: Record<string, string>;
 
   beforeAll(async () => {
     dynamo = await startDynalite();
     await createCustomerTable(dynamo.client, TABLE);
-    for (const [id, status, keyId] of [['acme', 'ACTIVE', 'k1acme'], ['gone', 'REVOKED', 'k2gone']]) {
+    const fake = new FakeApiGateway(new FakeClock());
+    const acme = fake.CreateApiKey({ name: 'acme', value: VALUE, enabled: true }).id;
+    const gone = fake.CreateApiKey({ name: 'gone', value: 'GoneKeyValue0123456789abcdef', enabled: false }).id;
+    for (const [id, status, keyId] of [['acme', 'ACTIVE', acme], ['gone', 'REVOKED', gone]]) {
       await dynamo.client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: `CUSTOMER#${id}` }, status: { S: status }, keyId: { S: keyId } } }));
     }
-    gateway = await startLocalAws({ apiKeys: { k1acme: VALUE, k2gone: 'GoneKeyValue0123456789abcdef' } });
+    gateway = await startAwsStub(fake);
     env = {
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'local',
@@ -176,7 +180,7 @@ describe('usage key lookup (MonetizedApi with the AUTHORIZER key source), built 
       expect(r.ok.usageIdentifierKey).toBeUndefined();
       expect(evaluate(r.ok.policyDocument, 'execute-api:Invoke', `${BASE}GET/orders`)).toBe('Deny');
     }
-    expect(gateway.calls.filter((c) => c === 'GetApiKey')).toHaveLength(1);
+    expect(gateway.fake.ops().filter((op) => op === 'GetApiKey')).toHaveLength(1);
     expect(JSON.stringify(results.map((r) => r.logs))).not.toContain(VALUE);
   });
 

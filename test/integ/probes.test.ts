@@ -4,10 +4,13 @@
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { aliasOf, handler as backend } from './probes/backend';
 import { checkEvent, INVALID_TOKEN, probe } from './probes/http';
 import { drawPassword, withUser } from './probes/signin';
-import { LocalAws, startLocalAws } from '../support/aws-local';
+import { AwsStub, startAwsStub } from '../e2e/support/monetized-aws-stub';
+import { FakeApiGateway, FakeClock } from '../handlers/support/monetized-fakes';
+import { LocalCognito, startLocalCognito } from '../support/cognito-local';
 import { checkSignature, IssuedCredential, SignatureCheck } from '../support/local/sigv4';
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; signature?: SignatureCheck }
@@ -15,14 +18,22 @@ interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders;
 const PROBE_CREDENTIALS = { accessKeyId: 'AKIDPROBE', secretAccessKey: 'probe-secret', sessionToken: 'probe-session' };
 const ISSUED = new Map<string, IssuedCredential>([['AKIDPROBE', { ...PROBE_CREDENTIALS, owner: 'the probe' }]]);
 
-let aws: LocalAws;
+let aws: LocalCognito;
+let gateway: AwsStub;
+let apiGateway: APIGatewayClient;
+let keyId: string;
 let server: http.Server;
 let base: string;
 const seen: Seen[] = [];
 let answers: Array<{ status: number; body?: unknown; delayMs?: number }> = [];
 
 beforeAll(async () => {
-  aws = await startLocalAws({ apiKeys: { k1a2b3: 'the-key-value' } });
+  aws = await startLocalCognito();
+  // API Gateway's key calls: the monetized tests' stand-in, with one key.
+  const fake = new FakeApiGateway(new FakeClock());
+  keyId = fake.CreateApiKey({ name: 'probe', value: 'the-key-value', enabled: true }).id;
+  gateway = await startAwsStub(fake);
+  apiGateway = new APIGatewayClient({ endpoint: gateway.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 's' }, maxAttempts: 1 });
   server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -43,6 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await aws.close();
+  await gateway.close();
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
@@ -50,11 +62,12 @@ afterAll(async () => {
 beforeEach(() => {
   seen.length = 0;
   aws.calls.length = 0;
+  gateway.fake.calls.length = 0;
   answers = [{ status: 200 }];
 });
 
 const signIn = { userPoolId: 'us-east-1_Local', clientId: 'client1' };
-const options = () => ({ cognito: aws.cognito, apiGateway: aws.apiGateway, retryDelayMs: 10 });
+const options = () => ({ cognito: aws.cognito, apiGateway, retryDelayMs: 10 });
 
 describe('HTTP probe', () => {
   test('sends the user\'s token, an invalid token or none, and returns each status in order', async () => {
@@ -77,11 +90,11 @@ describe('HTTP probe', () => {
   });
 
   test('sends the token in another header when told, and the API key value read from API Gateway', async () => {
-    await probe({ signIn, apiKeyId: 'k1a2b3', requests: [{ url: `${base}/a`, token: 'user', header: 'x-token', apiKey: true }] }, options());
+    await probe({ signIn, apiKeyId: keyId, requests: [{ url: `${base}/a`, token: 'user', header: 'x-token', apiKey: true }] }, options());
     expect(seen[0].headers['x-token']).toMatch(/^token-of-/);
     expect(seen[0].headers.authorization).toBeUndefined();
     expect(seen[0].headers['x-api-key']).toBe('the-key-value');
-    expect(aws.calls[0]).toBe('GetApiKey');
+    expect(gateway.fake.ops()).toEqual(['GetApiKey']);
   });
 
   test('an unknown API key fails the run before any request', async () => {
@@ -158,7 +171,7 @@ describe('sign-in', () => {
   });
 
   test('a refused sign-in fails the run and still deletes the user', async () => {
-    const refusing = await startLocalAws({ refuseSignIn: true });
+    const refusing = await startLocalCognito({ refuseSignIn: true });
     try {
       await expect(withUser(signIn, async () => 'never', refusing.cognito)).rejects.toThrow('Incorrect username or password.');
       expect(refusing.calls).toEqual(['AdminCreateUser', 'AdminSetUserPassword', 'AdminInitiateAuth', 'AdminDeleteUser']);

@@ -9,7 +9,7 @@ import { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { checkEvent, parseFrame, probe, SocketFactory, subjectOf, withToken, WsProbeOptions } from './probes/ws';
 import { ChatAssembly, chatJwt, synthesizeChat } from '../e2e/support/chat-assembly';
-import { LocalAws, startLocalAws } from '../support/aws-local';
+import { LocalCognito, startLocalCognito } from '../support/cognito-local';
 import { LocalIssuer, startLocalIssuer } from '../support/local/issuer';
 import { LocalCloud, startLocalCloud } from '../support/local/local-cloud';
 import { WebSocketFront } from '../support/local/websocket-front';
@@ -18,7 +18,7 @@ let issuer: LocalIssuer;
 let chat: ChatAssembly;
 let cloud: LocalCloud;
 let front: WebSocketFront;
-let cognito: LocalAws;
+let cognito: LocalCognito;
 /** Access tokens the Cognito stand-in answered (to check that none is in a result). */
 const issued: string[] = [];
 /** The local issuer signs the stand-in's access tokens, with `sub` the user name and `aud` the chat's audience. */
@@ -41,7 +41,7 @@ beforeAll(async () => {
   chat = synthesizeChat('WsProbeChat', { authorization: chatJwt(issuer) });
   cloud = await startLocalCloud(chat.dir, { extraCaCerts: issuer.certFile });
   front = cloud.webSockets[0];
-  cognito = await startLocalAws({ tokenFor: tokenFor('chat') });
+  cognito = await startLocalCognito({ tokenFor: tokenFor('chat') });
 }, 120_000);
 
 afterAll(async () => {
@@ -96,7 +96,7 @@ describe('the ws probe against the local chat front', () => {
   }, 30_000);
 
   test('GIVEN a sign-in token the API does not accept (wrong audience) THEN no client connects, nothing is sent, the user is still deleted', async () => {
-    const foreign = await startLocalAws({ tokenFor: tokenFor('someone-else') });
+    const foreign = await startLocalCognito({ tokenFor: tokenFor('someone-else') });
     try {
       const result = await probe(event({ timeoutMs: 2000 }), options({ cognito: foreign.cognito }));
       expect(result).toMatchObject({ connected: 0, joined: 0, received: 0, senderGotEcho: false, fromSender: false });
@@ -113,7 +113,7 @@ describe('the ws probe against the local chat front', () => {
   }, 30_000);
 
   test('GIVEN retrySeconds WHEN the first handshakes fail THEN client 0 is retried until the time is up, and the failure reported once', async () => {
-    const foreign = await startLocalAws({ tokenFor: tokenFor('someone-else') });
+    const foreign = await startLocalCognito({ tokenFor: tokenFor('someone-else') });
     const authorizerRuns = front.authorizerInvocations;
     try {
       const result = await probe(event({ retrySeconds: 1, timeoutMs: 1000 }), options({ cognito: foreign.cognito, retryDelayMs: 200 }));

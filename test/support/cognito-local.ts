@@ -1,35 +1,29 @@
 /**
- * Local stand-ins for Cognito and API Gateway key reads (the integration-test probes, the JWT authorizer bundle):
- * - Amazon Cognito user pools (awsJson1_1: POST / with `X-Amz-Target: AWSCognitoIdentityProviderService.<Op>`):
- *   AdminCreateUser, AdminSetUserPassword, AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH), AdminDeleteUser, with the
- *   error shapes Cognito answers (`__type` UsernameExistsException, UserNotFoundException, NotAuthorizedException).
- * - API Gateway GetApiKey (restJson1: GET /apikeys/{id}?includeValue=true), NotFoundException for unknown keys.
+ * A local stand-in for the Amazon Cognito user-pool calls the integration tests' probes make to sign a throwaway
+ * user in (awsJson1_1: POST / with `X-Amz-Target: AWSCognitoIdentityProviderService.<Op>`): AdminCreateUser,
+ * AdminSetUserPassword, AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH), AdminDeleteUser, with the error shapes
+ * Cognito answers (`__type` UsernameExistsException, UserNotFoundException, NotAuthorizedException). API Gateway's
+ * key calls have their own stand-in (test/e2e/support/monetized-aws-stub.ts).
  * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminInitiateAuth.html
- * https://docs.aws.amazon.com/apigateway/latest/api/API_GetApiKey.html
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 
 const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
 
-/** A started stand-in: its calls (operation names, in order), its clients, and `close()`. */
-export interface LocalAws {
-  /** `http://127.0.0.1:<port>`, for the SDK's endpoint variables (AWS_ENDPOINT_URL_API_GATEWAY...) in a child process. */
-  readonly endpoint: string;
+/** A started stand-in: its calls (operation names, in order), its client, and `close()`. */
+export interface LocalCognito {
   readonly calls: string[];
   /** Users by pool/name with their password (the stand-in's own state). */
   readonly users: Map<string, { password?: string }>;
   readonly cognito: CognitoIdentityProviderClient;
-  readonly apiGateway: APIGatewayClient;
   close(): Promise<void>;
 }
 
-/** Options: the token AdminInitiateAuth returns for a user, and API keys by id. */
-export interface LocalAwsOptions {
+/** Options: the token AdminInitiateAuth returns for a user. */
+export interface LocalCognitoOptions {
   readonly tokenFor?: (username: string) => string;
-  readonly apiKeys?: Record<string, string>;
   /** AdminInitiateAuth answers NotAuthorizedException whatever the password. */
   readonly refuseSignIn?: boolean;
 }
@@ -39,7 +33,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function cognito(op: string, input: any, state: LocalAws, options: LocalAwsOptions): [number, unknown] {
+function cognito(op: string, input: any, state: LocalCognito, options: LocalCognitoOptions): [number, unknown] {
   const key = `${input.UserPoolId}/${input.Username ?? input.AuthParameters?.USERNAME}`;
   const user = state.users.get(key);
   switch (op) {
@@ -66,34 +60,20 @@ function cognito(op: string, input: any, state: LocalAws, options: LocalAwsOptio
 }
 
 /** Starts the stand-in on 127.0.0.1 (a free port). */
-export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+export async function startLocalCognito(options: LocalCognitoOptions = {}): Promise<LocalCognito> {
   const calls: string[] = [];
   const users = new Map<string, { password?: string }>();
-  const state = { calls, users } as unknown as LocalAws;
+  const state = { calls, users } as unknown as LocalCognito;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const target = String(req.headers['x-amz-target'] ?? '');
       if (req.method === 'POST' && target.startsWith('AWSCognitoIdentityProviderService.')) {
         const op = target.split('.')[1];
         calls.push(op);
         const [status, body] = cognito(op, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), state, options);
         send(res, status, body);
-        return;
-      }
-      const key = /^\/apikeys\/([^/]+)$/.exec(url.pathname);
-      if (req.method === 'GET' && key) {
-        calls.push('GetApiKey');
-        const value = options.apiKeys?.[decodeURIComponent(key[1])];
-        if (value === undefined) {
-          res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException' });
-          res.end(JSON.stringify({ message: 'Invalid API Key identifier specified' }));
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: key[1], enabled: true, ...(url.searchParams.get('includeValue') === 'true' ? { value } : {}) }));
         return;
       }
       send(res, 400, { __type: 'UnknownOperationException' });
@@ -103,9 +83,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clientConfig = { endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 };
   return Object.assign(state, {
-    endpoint,
     cognito: new CognitoIdentityProviderClient(clientConfig),
-    apiGateway: new APIGatewayClient(clientConfig),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
 }
