@@ -51,23 +51,24 @@ const api = new SecuredRestApi(stack, 'Api', {
 });
 api.addRoute('GET', '/which', new LambdaAliasIntegration({ handler: backend, aliases: [live, canary] }));
 
-// The assertion provider waits at most 2 minutes for an invocation: 45 s of retries, then 60 requests of about
-// 0.1 s (3 s at most).
+// The assertion provider waits at most 2 minutes for an invocation: 30 s of retries, then 60 requests of about
+// 0.1 s (1 s at most: both aliases name one version, whose execution environment the retries warmed), 93 s at worst
+// (`worstCaseMs`, checked in test/integ/snapshots.test.ts).
 const probe = probeFunction(stack, 'Probe', 'http', { timeout: Duration.seconds(115) });
 api.grantInvoke(probe, { method: 'GET', path: '/which' });
 
 const integ = integTest(app, 'CanaryInteg', [stack]);
 const which = api.stage.urlForPath('/which');
 const split = expectProbe(integ, probe, {
-  timeoutMs: 3000,
-  requests: [{ url: which, sign: true, expectStatus: 200, retrySeconds: 45, repeat: 60, servedBy: 'alias' }],
+  timeoutMs: 1000,
+  requests: [{ url: which, sign: true, expectStatus: 200, retrySeconds: 30, repeat: 60, servedBy: 'alias' }],
 }, { served: [['canary', 'live']] });
 const broken = expectProbe(integ, probe, {
-  timeoutMs: 3000,
+  timeoutMs: 1000,
   requests: [{ url: `${which}?fail=canary`, sign: true, repeat: 60, servedBy: 'alias' }],
 }, { served: [['canary', 'live']] });
 const rolledBack = expectProbe(integ, probe, {
-  timeoutMs: 3000,
+  timeoutMs: 1000,
   requests: [{ url: which, sign: true, repeat: 20, servedBy: 'alias' }],
 }, { statuses: [200], served: [['live']] }, { totalTimeout: Duration.minutes(12), interval: Duration.seconds(30) });
 const latency = integ.assertions.awsApiCall('CloudWatch', 'listMetrics', {

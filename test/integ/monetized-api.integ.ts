@@ -42,8 +42,9 @@
  * fresh key, so its counter starts at zero; `--keep` and a second run against the same stack would fail step 2.
  *
  * Timing: the assertion provider's Lambda function has a 2-minute timeout and invokes the probe synchronously, so
- * the probe's retry windows add up to 85 s (10 + 45 + 10 + 20); with each window's last request (5 s at most) and
- * the sign-in, a run takes 110 s at worst, and the probe may run 115 s.
+ * the probe's retry windows add up to 85 s (10 + 45 + 10 + 20); with each request waiting 2 s at most (`timeoutMs`),
+ * its last attempt after each window and the 2 s pauses, the requests take 109 s at worst (`worstCaseMs`, checked in
+ * test/integ/snapshots.test.ts), plus the sign-in, and the probe may run 115 s.
  *
  * Cost and duration (estimated from list prices, not measured): deploy, assertions and destroy take about 15
  * minutes (the WAF web ACL, its association and the KMS keys are the slowest), and one run costs well under
@@ -88,6 +89,7 @@ const url = api.stage.urlForPath('/hello');
 expectProbe(integ, probe, {
   signIn: signInWith(users),
   apiKeyId: api.customerApiKeyId('integ'),
+  timeoutMs: 2000,
   requests: [
     { url, token: 'user', expectStatus: 403, retrySeconds: 10 },
     { url, token: 'user', apiKey: true, expectStatus: 200, retrySeconds: 45 },

@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { aliasOf, handler as backend } from './probes/backend';
-import { checkEvent, INVALID_TOKEN, probe } from './probes/http';
+import { checkEvent, INVALID_TOKEN, probe, worstCaseMs } from './probes/http';
 import { drawPassword, withUser } from './probes/signin';
 import { AwsStub, startAwsStub } from '../e2e/support/monetized-aws-stub';
 import { FakeApiGateway, FakeClock } from '../handlers/support/monetized-fakes';
@@ -120,6 +120,13 @@ describe('HTTP probe', () => {
     const result = await probe({ requests: [{ url: `${base}/w`, repeat: 5, servedBy: 'alias' }] }, options());
     expect(seen).toHaveLength(5);
     expect(result.served).toEqual([['canary', 'live']]);
+  });
+
+  test('worstCaseMs: each retry window, one attempt after it and its 2 s pause, and every repeat at the full timeout', () => {
+    const url = 'https://example.com/';
+    const requests = [{ url, expectStatus: 200, retrySeconds: 10, repeat: 3 }, { url }];
+    expect(worstCaseMs({ timeoutMs: 1000, requests })).toBe(10_000 + 3_000 + 3_000 + 1_000);
+    expect(worstCaseMs({ requests: [{ url }] })).toBe(5_000);
   });
 
   test('no response gives status 0 with the error\'s code, not an exception', async () => {

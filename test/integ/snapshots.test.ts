@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkEvent as checkHttpEvent } from './probes/http';
+import { checkEvent as checkHttpEvent, worstCaseMs } from './probes/http';
 import { checkEvent as checkWsEvent } from './probes/ws';
 import { probeInvocations } from './support/assembly';
 import { diffSnapshot, integTestNames, normalize, readSnapshot, snapshotOf, synthIntegTest } from './support/snapshot';
@@ -93,6 +93,20 @@ describe.each(names)('integration test %s', (name) => {
       expect(() => check(call.event)).not.toThrow();
     }
   });
+});
+
+test.each(names)('%s: every probe returns before the assertion provider that invokes it times out, even when every request times out', (name) => {
+  // Lambda's Invoke (RequestResponse) waits for the function; the provider function invoking the probe has its own
+  // timeout (120 s), so a probe still running then fails the assertion whatever it finds.
+  // https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html, https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+  for (const call of probeInvocations(templates(assembly(name)))) {
+    expect({ id: call.id, fits: call.probeTimeout < call.callerTimeout }).toEqual({ id: call.id, fits: true });
+    if (call.probe === 'http') {
+      // The probe's own requests, at their worst, within its timeout (a few seconds left for sign-in).
+      const worst = worstCaseMs(call.event as Parameters<typeof worstCaseMs>[0]);
+      expect({ id: call.id, worst, within: worst + 5000 <= call.probeTimeout * 1000 }).toEqual({ id: call.id, worst, within: true });
+    }
+  }
 });
 
 describe('snapshot comparison', () => {

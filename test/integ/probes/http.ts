@@ -178,10 +178,26 @@ async function run(requests: ProbeRequest[], secrets: Secrets, timeoutMs: number
   return { statuses, ok: statuses.map((s) => s >= 200 && s < 300), errors, served };
 }
 
+/** The per-request timeout of an event: `timeoutMs`, default 5000, kept within 100-25000. */
+function requestTimeoutMs(event: { timeoutMs?: unknown }): number {
+  return Math.min(Math.max(Number(event.timeoutMs) || 5000, 100), 25000);
+}
+
+/**
+ * The longest the requests of an event can take, when every request times out: per request, its retry window
+ * plus one attempt after it (each at most the timeout, 2 s apart) and its repeats. Sign-in and the API key read
+ * come on top (a few SDK calls).
+ */
+export function worstCaseMs(event: { requests: ProbeRequest[]; timeoutMs?: unknown }): number {
+  const timeout = requestTimeoutMs(event);
+  const one = (r: ProbeRequest) => (r.retrySeconds ? r.retrySeconds * 1000 + timeout + 2000 : 0) + timeout * (r.repeat ?? 1);
+  return event.requests.reduce((total, r) => total + one(r), 0);
+}
+
 /** Runs a probe event (see the file's comment). */
 export async function probe(event: unknown, options: ProbeOptions = {}): Promise<ProbeResult> {
   checkEvent(event);
-  const timeoutMs = Math.min(Math.max(Number(event.timeoutMs) || 5000, 100), 25000);
+  const timeoutMs = requestTimeoutMs(event);
   const secrets: { token?: string; apiKey?: string } = {};
   if (event.apiKeyId !== undefined) secrets.apiKey = await apiKeyValue(event.apiKeyId, options);
   if (event.signIn === undefined) return run(event.requests, secrets, timeoutMs, options);

@@ -50,15 +50,26 @@ export interface ProbeInvocation {
   readonly probe: string;
   /** The event the probe receives. */
   readonly event: unknown;
+  /** The probe function's timeout, in seconds (Lambda's default 3 when unset). */
+  readonly probeTimeout: number;
+  /**
+   * The timeout of the function that invokes it (the custom resource's ServiceToken), in seconds: Lambda's Invoke
+   * is synchronous, so the probe must return before its caller times out.
+   */
+  readonly callerTimeout: number;
 }
 
 /** Every Lambda invocation the assertion stacks make of a function that carries a PROBE variable. */
 export function probeInvocations(templates: Record<string, Template>): ProbeInvocation[] {
-  const functions = new Map<string, string>();
+  const functions = new Map<string, { probe: string; timeout: number }>();
+  const timeouts = new Map<string, number>();
   for (const template of Object.values(templates)) {
     for (const [id, r] of Object.entries(template.Resources ?? {})) {
-      const probe = r?.Type === 'AWS::Lambda::Function' ? r.Properties?.Environment?.Variables?.PROBE : undefined;
-      if (typeof probe === 'string') functions.set(`R${id}`, probe);
+      if (r?.Type !== 'AWS::Lambda::Function') continue;
+      const timeout = Number(r.Properties?.Timeout ?? 3);
+      timeouts.set(id, timeout);
+      const probe = r.Properties?.Environment?.Variables?.PROBE;
+      if (typeof probe === 'string') functions.set(`R${id}`, { probe, timeout });
     }
   }
   const calls: ProbeInvocation[] = [];
@@ -69,7 +80,10 @@ export function probeInvocations(templates: Record<string, Template>): ProbeInvo
       const functionName = JSON.parse(params.FunctionName);
       const probe = functions.get(functionName);
       if (!probe) throw new Error(`${id} invokes ${functionName}, which is not a probe`);
-      calls.push({ id, probe, event: JSON.parse(JSON.parse(params.Payload)) });
+      const caller = r.Properties.ServiceToken?.['Fn::GetAtt']?.[0];
+      const callerTimeout = timeouts.get(caller);
+      if (callerTimeout === undefined) throw new Error(`${id}: its ServiceToken is not a function of the assembly`);
+      calls.push({ id, probe: probe.probe, event: JSON.parse(JSON.parse(params.Payload)), probeTimeout: probe.timeout, callerTimeout });
     }
   }
   return calls;
