@@ -97,15 +97,23 @@ describe('SecuredRestApi with the bundled JWT authorizer, served from its assemb
     expect(res.body).toMatchObject({ resource: '/orders/{id}', id: '1', principal: 'reader' });
   });
 
-  test('the stage cache serves the second identical GET without calling the integration; the id is part of the key', async () => {
+  test('the stage cache serves the second identical GET without calling the integration; the id and the caller\'s token are part of the key', async () => {
+    // The caller's token is part of the cache key (so one caller is never served another's response): the calls
+    // that must hit send the same token, as a client reusing its access token does. A token minted per call would
+    // change with its iat at a second boundary and miss, as it would in API Gateway.
     const calls = () => front.integrationCalls.get('GET /orders/{id}') ?? 0;
-    const first = await call(front, 'GET', '/orders/7', reader());
+    const auth = reader();
+    const first = await call(front, 'GET', '/orders/7', auth);
     const n = calls();
-    const again = await call(front, 'GET', '/orders/7', reader());
+    const again = await call(front, 'GET', '/orders/7', auth);
     expect(again.body).toEqual(first.body);
     expect(calls()).toBe(n);
-    const other = await call(front, 'GET', '/orders/8', reader());
+    const other = await call(front, 'GET', '/orders/8', auth);
     expect(other.body.id).toBe('8');
+    const minted = issuer.token('reader', { aud: 'orders', scope: 'orders:read', token_use: 'access', iat: Math.floor(Date.now() / 1000) - 5 });
+    const sameUserOtherToken = await call(front, 'GET', '/orders/7', { Authorization: `Bearer ${minted}` });
+    expect(sameUserOtherToken.body.id).toBe('7');
+    expect(calls()).toBe(n + 2);
   });
 
   test('Cache-Control: max-age=0 from a caller not authorized to invalidate does not invalidate (settings from the deploy-time custom resource)', async () => {
@@ -115,9 +123,10 @@ describe('SecuredRestApi with the bundled JWT authorizer, served from its assemb
     expect(settings.every((s) => s.requireAuthorizationForCacheControl === true)).toBe(true);
     const strategy = settings[0].unauthorizedCacheControlHeaderStrategy;
     expect(cloud.controlPlane.calls.some((c) => c.startsWith('PATCH /restapis/'))).toBe(true);
-    const first = await call(front, 'GET', '/orders/9', reader());
+    const auth = reader(); // the same token on both calls: it is part of the cache key (see the test above)
+    const first = await call(front, 'GET', '/orders/9', auth);
     const n = front.integrationCalls.get('GET /orders/{id}');
-    const res = await call(front, 'GET', '/orders/9', { ...reader(), 'Cache-Control': 'max-age=0' });
+    const res = await call(front, 'GET', '/orders/9', { ...auth, 'Cache-Control': 'max-age=0' });
     expect(res.status).toBe(strategy === 'FAIL_WITH_403' ? 403 : 200);
     if (res.status === 200) expect(res.body).toEqual(first.body);
     expect(front.integrationCalls.get('GET /orders/{id}')).toBe(n);
