@@ -35,6 +35,21 @@ describe('the harness itself', () => {
     expect(ids).toEqual(expect.arrayContaining(['ControlTower:CT.CLOUDWATCH.PR.2']));
   });
 
+  test('reports Control Tower findings in a nested template whose parent holds other resource types', () => {
+    // GIVEN a parent with only an API Gateway resource and a nested stack with a plainly non-compliant log group:
+    // the two templates are checked by different sets of guard rules
+    const app = testApp();
+    const stack = new Stack(app, 'Parent');
+    new apigateway.CfnRestApi(stack, 'Api', { name: 'a' });
+    new logs.CfnLogGroup(new NestedStack(stack, 'Child'), 'Plain', {});
+    // WHEN
+    const findings = complianceFindings(stack, { nag: false, templateChecker: false, deployReadiness: false });
+    // THEN
+    const ids = findings.map((f) => `${f.ruleId} ${f.resource}`);
+    expect(ids).toEqual(expect.arrayContaining(['CT.CLOUDWATCH.PR.2 Parent/Child/Plain']));
+    expect(findings.every((f) => f.source === 'ControlTower')).toBe(true);
+  });
+
   test('reports findings in nested stack templates from the template checker', () => {
     // GIVEN a nested stack holding a resource with an invalid property value
     const app = testApp();
