@@ -10,7 +10,7 @@ import { checkEvent, INVALID_TOKEN, probe, worstCaseMs } from './probes/http';
 import { drawPassword, withUser } from './probes/signin';
 import { AwsStub, startAwsStub } from '../e2e/support/monetized-aws-stub';
 import { FakeApiGateway, FakeClock } from '../handlers/support/monetized-fakes';
-import { LocalCognito, startLocalCognito } from '../support/cognito-local';
+import { LocalCognito, localClientConfig, startLocalCognito } from '../support/cognito-local';
 import { checkSignature, IssuedCredential, SignatureCheck } from '../support/local/sigv4';
 
 interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; signature?: SignatureCheck }
@@ -33,7 +33,7 @@ beforeAll(async () => {
   const fake = new FakeApiGateway(new FakeClock());
   keyId = fake.CreateApiKey({ name: 'probe', value: 'the-key-value', enabled: true }).id;
   gateway = await startAwsStub(fake);
-  apiGateway = new APIGatewayClient({ endpoint: gateway.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 's' }, maxAttempts: 1 });
+  apiGateway = new APIGatewayClient(localClientConfig(gateway.endpoint));
   server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -12,6 +12,16 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 
 const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
 
+/**
+ * An SDK client's configuration for a local stand-in at `endpoint`: one attempt (a test sees the stand-in's answer,
+ * not a retry of it) over a new connection per request. With one attempt, a kept-alive socket is a race: Node's
+ * server closes an idle one after 5 s (`keepAliveTimeout`), and a request sent on it at that moment fails with
+ * "socket hang up" (seen once in a loaded run).
+ */
+export function localClientConfig(endpoint: string) {
+  return { endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1, requestHandler: { httpAgent: new http.Agent({ keepAlive: false }) } };
+}
+
 /** A started stand-in: its calls (operation names, in order), its client, and `close()`. */
 export interface LocalCognito {
   readonly calls: string[];
@@ -81,9 +91,8 @@ export async function startLocalCognito(options: LocalCognitoOptions = {}): Prom
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const clientConfig = { endpoint, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 };
   return Object.assign(state, {
-    cognito: new CognitoIdentityProviderClient(clientConfig),
+    cognito: new CognitoIdentityProviderClient(localClientConfig(endpoint)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
 }
