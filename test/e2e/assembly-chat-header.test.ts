@@ -43,9 +43,9 @@ test('clients sending `Authorization: Bearer <jwt>` connect, join and chat', asy
   const alice = await connectClient(front.url(), bearer('alice'));
   const bob = await connectClient(front.url(), bearer('bob'));
   for (const c of [alice, bob]) c.send({ action: 'joinroom', room: 'general' });
-  await waitFor(() => [alice, bob].every((c) => c.inbox.some((m) => m.type === 'joined')), 10_000, 'joined replies');
+  await waitFor(() => [alice, bob].every((c) => c.inbox.some((m) => m.type === 'joined')), 30_000, 'joined replies');
   alice.send({ action: 'sendmessage', data: 'over a header' });
-  await waitFor(() => bob.inbox.some((m) => m.type === 'message'), 10_000, 'bob\'s message');
+  await waitFor(() => bob.inbox.some((m) => m.type === 'message'), 30_000, 'bob\'s message');
   expect(bob.inbox.find((m) => m.type === 'message')).toEqual({ type: 'message', room: 'general', from: 'alice', data: 'over a header' });
   for (const c of [alice, bob]) c.ws.close();
 });

@@ -58,7 +58,7 @@ async function sendMessage(data: string): Promise<{ summary: Record<string, unkn
   const handler = localFunction(cloud, chat.logicalIds.handler);
   const [invocations, sent] = [handler.invocations.length, queue.sent.length];
   sender.send({ action: 'sendmessage', data });
-  await waitFor(() => handler.invocations.slice(invocations).some((i) => i.outcome), 15_000, 'the sendmessage invocation');
+  await waitFor(() => handler.invocations.slice(invocations).some((i) => i.outcome), 30_000, 'the sendmessage invocation');
   const outcome = handler.invocations.slice(invocations).find((i) => i.outcome)!.outcome!;
   if (!('result' in outcome)) throw new Error(`sendmessage failed: ${JSON.stringify(outcome)}`);
   expect(outcome.result.statusCode).toBe(200);
@@ -83,7 +83,7 @@ beforeAll(async () => {
   queue = [...cloud.sqs.queues.values()].find((q) => q.redrive)!;
   sender = await connectClient(`${front.url()}?token=${issuer.token('sender', { aud: 'chat' })}`);
   sender.send({ action: 'joinroom', room: ROOM });
-  await waitFor(() => sender.inbox.some((m) => m.type === 'joined'), 10_000, 'the sender joined');
+  await waitFor(() => sender.inbox.some((m) => m.type === 'joined'), 30_000, 'the sender joined');
   senderId = [...front.connections.keys()][0];
   members = connectionIds(MEMBERS, [senderId]);
   gone = new Set(members.filter((_, i) => i % 10 === 3));
@@ -133,7 +133,7 @@ test('the fan-out worker delivers to every member exactly once and deletes the g
   const live = members.filter((id) => !gone.has(id));
   for (const id of live) expect(front.headless.get(id)?.map((b) => JSON.parse(b))).toEqual([payload]);
   // The sender's copy travels over its socket after @connections answered: wait for the frame, then no more.
-  await waitFor(() => sender.inbox.some((m) => m.type === 'message'), 10_000, 'the sender\'s own copy');
+  await waitFor(() => sender.inbox.some((m) => m.type === 'message'), 30_000, 'the sender\'s own copy');
   await new Promise((r) => setTimeout(r, 250));
   expect(sender.inbox.filter((m) => m.type === 'message')).toEqual([payload]);
   const posts = front.posts.filter((p) => p.method === 'POST' && p.connectionId !== senderId);

@@ -53,7 +53,7 @@ test('CALLBACK_URL dropped from the message handler: joinroom fails instead of r
   }, async (cloud) => {
     const c = await connectClient(queryUrl(cloud, 'someone'));
     c.send({ action: 'joinroom', room: 'general' });
-    await waitFor(() => c.inbox.length > 0, 10_000, 'an answer to joinroom');
+    await waitFor(() => c.inbox.length > 0, 30_000, 'an answer to joinroom');
     expect(c.inbox[0]).toMatchObject({ message: 'Internal server error' });
     expect(c.inbox.some((m) => m.type === 'joined')).toBe(false);
     c.ws.close();

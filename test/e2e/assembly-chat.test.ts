@@ -110,7 +110,7 @@ describe('the chat assembly, served locally', () => {
     expect(await connectionItem(cloud, id)).toMatchObject({ roomId: 'red' });
     front.kill(id);
     rooms.red[0].send({ action: 'sendmessage', data: 'after kill' });
-    await waitFor(() => front.posts.some((p) => p.connectionId === id && p.status === 410), 10_000, 'a 410');
+    await waitFor(() => front.posts.some((p) => p.connectionId === id && p.status === 410), 30_000, 'a 410');
     await waitFor(() => rooms.red.every((c) => messages(c).some((m) => m.data === 'after kill')));
     expect(await connectionRemoved(cloud, id)).toBe(true);
     const posts = front.posts.length;
@@ -124,15 +124,15 @@ describe('the chat assembly, served locally', () => {
     front.faults.set(idOf(a), [429, 429]);
     front.faults.set(idOf(b), [500]);
     sender.send({ action: 'sendmessage', data: 'retry me' });
-    await waitFor(() => [a, b].every((x) => messages(x).some((m) => m.data === 'retry me')), 10_000, 'retried posts');
+    await waitFor(() => [a, b].every((x) => messages(x).some((m) => m.data === 'retry me')), 30_000, 'retried posts');
     expect(front.posts.filter((p) => p.connectionId === idOf(a) && p.status === 429)).toHaveLength(2);
     // 403: the handler's role may not post (a deployment error), never a reason to carry on quietly.
     const from = localFunction(cloud, chat.logicalIds.handler).invocations.length;
     front.faults.set(idOf(c), [403]);
     sender.send({ action: 'sendmessage', data: 'forbidden' });
-    await waitFor(() => handlerErrors(from).length > 0, 10_000, 'a failed invocation');
+    await waitFor(() => handlerErrors(from).length > 0, 30_000, 'a failed invocation');
     expect(handlerErrors(from)).toEqual(['BroadcastForbidden']);
-    await waitFor(() => sender.inbox.some((m) => m.message === 'Internal server error'), 5000, 'the integration error frame');
+    await waitFor(() => sender.inbox.some((m) => m.message === 'Internal server error'), 30_000, 'the integration error frame');
     expect(cloud.logs.some((l) => l.includes('sendmessage: BroadcastForbidden'))).toBe(true);
   });
 
@@ -144,7 +144,7 @@ describe('the chat assembly, served locally', () => {
       cloud.dynamo.throttle({ fraction: 1 / 3, exception });
       try {
         sender.send({ action: 'sendmessage', data: `throttled ${exception}` });
-        await waitFor(() => rooms.red.every((c) => messages(c).some((m) => m.data === `throttled ${exception}`)), 15_000, 'the throttled broadcast');
+        await waitFor(() => rooms.red.every((c) => messages(c).some((m) => m.data === `throttled ${exception}`)), 30_000, 'the throttled broadcast');
       } finally {
         cloud.dynamo.throttle(undefined);
       }
@@ -189,7 +189,7 @@ describe('the chat assembly, served locally', () => {
     sender.send({ action: 'sendmessage', data: filler });
     sender.send('{"action":"sendmessage","data":"x","__proto__":{"admin":true}}');
     sender.send('{"action":"sendmessage","data":"x","constructor":{}}');
-    await waitFor(() => errors(sender).length >= 4, 10_000, 'four error replies');
+    await waitFor(() => errors(sender).length >= 4, 30_000, 'four error replies');
     await settle();
     expect(errors(sender).map((m) => m.code).sort()).toEqual(['ForbiddenKey', 'ForbiddenKey', 'InvalidJson', 'MessageTooLarge']);
     expect(rooms.red.map((c) => messages(c).length)).toEqual(before);
@@ -210,7 +210,7 @@ describe('the chat assembly, served locally', () => {
     const c = rooms.blue[0];
     c.send({ action: 'leaveroom' });
     c.send({ action: 'leaveroom' });
-    await waitFor(() => c.inbox.some((m) => m.message === 'Too Many Requests'), 5000, 'a throttled frame');
+    await waitFor(() => c.inbox.some((m) => m.message === 'Too Many Requests'), 30_000, 'a throttled frame');
   });
 
   test('unknown actions get the help from $default; a close removes the connection; over 128 KB closes with 1009', async () => {
